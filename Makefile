@@ -1,0 +1,59 @@
+# The course's commands. On a fresh clone `make lab` or `make test` creates .venv
+# and installs everything on first use; nothing else is needed.
+#
+#   make lab         open the course in JupyterLab
+#   make test        run every test: helpers, all notebooks, solutions, exercises, grader
+#   make test-seeds  re-run the notebooks' claim checks under COURSE_SEED=1 and 2 (slow)
+#   make bench       measure every notebook against the budgets -> docs/benchmark.md
+#   make exercises   regenerate exercises/ from solutions/
+#   make handouts    render executed notebooks to HTML in handouts/
+#   make lint        ruff
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: lab test test-fast test-seeds test-browser bench exercises handouts lint clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_NB)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow and not browser"
+
+test-seeds: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m slow --run-slow tests
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests
+
+bench: $(STAMP)
+	$(BIN)/python -m helpers.bench --out docs/benchmark.md
+
+exercises: $(STAMP)
+	$(BIN)/python -m helpers.make_exercises solutions exercises
+
+handouts: $(STAMP)
+	$(BIN)/python -m helpers.handouts notebooks handouts
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests
+
+clean:
+	rm -rf $(VENV) handouts .pytest_cache

