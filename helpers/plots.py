@@ -212,6 +212,7 @@ def plot_decision_boundary(
     out = np.asarray(fn(grid))
     z = out.argmax(1) if out.ndim == 2 else out
     with plt.rc_context(STYLE):
+        own = ax is None
         if ax is None:
             fig, ax = plt.subplots(figsize=(5, 4.2))
         else:
@@ -223,6 +224,8 @@ def plot_decision_boundary(
         ax.set_ylabel("$x_2$")
         ax.set_title(title)
         ax.grid(False)
+        if own:
+            fig.tight_layout()
     return fig
 
 
