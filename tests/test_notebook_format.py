@@ -26,7 +26,8 @@ def _ids(paths: list[Path]) -> list[str]:
 
 
 def _code(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [c for c in nb.cells if c.cell_type == "code" and "colab" not in c.metadata.get("tags", [])]
+    return [c for c in nb.cells
+            if c.cell_type == "code" and "colab" not in c.metadata.get("tags", [])]
 
 
 def test_the_course_has_its_notebooks() -> None:
