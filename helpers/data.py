@@ -195,7 +195,7 @@ def add_label_noise(
     y : numpy.ndarray
         Integer labels.
     fraction : float
-        Share of labels to change, in [0, 1).
+        Share of labels to change, in [0, 1): ``round(fraction * len(y))`` labels.
     n_classes : int
         Number of classes (labels are ``0 .. n_classes - 1``).
     seed : int, optional
@@ -210,7 +210,8 @@ def add_label_noise(
     n_classes = _check_count("n_classes", n_classes, 2)
     y = np.asarray(y)
     rng = np.random.default_rng(config.seed() if seed is None else seed)
-    changed = rng.random(len(y)) < fraction
+    changed = np.zeros(len(y), dtype=bool)  # exactly the stated share, not about it
+    changed[rng.choice(len(y), size=round(fraction * len(y)), replace=False)] = True
     shift = rng.integers(1, n_classes, size=len(y))  # never the same class
     y_new = np.where(changed, (y + shift) % n_classes, y).astype(y.dtype)
     return y_new, changed

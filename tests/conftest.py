@@ -3,17 +3,34 @@
 - ``--run-slow`` enables tests marked ``slow`` (the notebooks under other seeds).
 - Every test runs with TensorFlow's logs silenced and with a private data cache,
   so tests never depend on (or damage) the user's cache.
+- The whole session is offline (``COURSE_OFFLINE=1``, unless already set): ``tests/offline``
+  goes on ``PYTHONPATH``, so every Python process the tests start (xdist workers, notebook
+  kernels, JupyterLab) fails at once on a connection off this machine instead of hanging
+  (see ``tests/offline/course_offline.py``). Loopback stays open for Jupyter's ZMQ.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The network guard, for this process and (through PYTHONPATH/sitecustomize) its children.
+OFFLINE_DIR = ROOT / "tests" / "offline"
+os.environ.setdefault("COURSE_OFFLINE", "1")
+_paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+if str(OFFLINE_DIR) not in _paths:
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_DIR), *_paths])
+if str(OFFLINE_DIR) not in sys.path:
+    sys.path.insert(0, str(OFFLINE_DIR))
+import course_offline  # noqa: E402
+
+course_offline.install_from_env()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,0 +1,514 @@
+"""Measure the course against its budgets: ``python -m helpers.bench --out docs/benchmark.md``.
+
+For each lecture notebook (all of ``notebooks/``, or those named on the command line)
+the benchmark runs every cell in a fresh kernel, as "Run All" would, and records
+
+- the wall time from before the kernel starts to after the last cell (so it includes
+  the kernel start and the TensorFlow import): budget :data:`RUN_ALL_S`;
+- the kernel's peak memory (``ru_maxrss``, read in the kernel afterwards): budget
+  :data:`MEMORY_GB`;
+- the slowest widget change: in the same kernel, :func:`helpers.widgets.measure_latencies`
+  moves every control of every widget made with ``interactive_plot``: budget
+  :data:`WIDGET_S` ("-" when the notebook has no widget).
+
+It also times :func:`helpers.training.train` against a plain ``model.fit`` of the same
+model on the same NumPy arrays, interleaved and repeated in one process, and reports the
+ratio of the medians: budget :data:`WRAPPER_RATIO`.
+
+The report is a markdown table (with the date, the machine and the library versions);
+over-budget rows are marked and printed. The exit status is 0, or 1 with ``--check``
+when a budget is exceeded or a notebook fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MEMORY_GB",
+    "RUN_ALL_S",
+    "WIDGET_S",
+    "WRAPPER_RATIO",
+    "NotebookResult",
+    "WrapperResult",
+    "find_notebooks",
+    "format_report",
+    "machine_info",
+    "main",
+    "measure_wrapper",
+    "over_budget",
+    "run_notebook",
+]
+
+#: Run All of one notebook, seconds (COURSE.md "Budgets")
+RUN_ALL_S = 60.0
+#: peak memory of one kernel, GB (10**9 bytes)
+MEMORY_GB = 2.5
+#: one widget change that retrains, seconds
+WIDGET_S = 2.0
+#: helpers.training.train time over plain model.fit time
+WRAPPER_RATIO = 1.10
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE_MARK = "COURSE_BENCH_PROBE "
+# Executed in the notebook's kernel after its last cell: the widgets (only if the notebook
+# imported helpers.widgets) and the kernel's peak resident memory (Linux: KiB; macOS: bytes).
+PROBE = f"""\
+import json as _json, resource as _resource, sys as _sys
+_widgets = _sys.modules.get("helpers.widgets")
+_lat = _widgets.measure_latencies() if _widgets is not None else {{}}
+_rss = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+_rss = _rss if _sys.platform == "darwin" else _rss * 1024
+print({PROBE_MARK!r} + _json.dumps({{"peak_bytes": _rss, "widgets": _lat}}))
+"""
+
+
+@dataclass
+class NotebookResult:
+    """What the benchmark measured for one notebook.
+
+    Attributes
+    ----------
+    name : str
+        File name of the notebook.
+    seconds : float or None
+        Run All wall time, kernel start and TensorFlow import included.
+    peak_gb : float or None
+        Peak resident memory of the kernel, in GB (10**9 bytes).
+    widgets : dict of str to float
+        Slowest redraw of each registered widget, in seconds (empty: no widget).
+    error : str or None
+        Why the notebook did not run to the end.
+    """
+
+    name: str
+    seconds: float | None = None
+    peak_gb: float | None = None
+    widgets: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def widget_seconds(self) -> float | None:
+        """The slowest widget change, or None when the notebook has no widget."""
+        return max(self.widgets.values()) if self.widgets else None
+
+    @property
+    def slowest_widget(self) -> str | None:
+        """Name of the slowest widget, or None."""
+        return max(self.widgets, key=self.widgets.__getitem__) if self.widgets else None
+
+    def problems(self) -> list[str]:
+        """What is over budget (or broken), in words; empty when all is within budget."""
+        out = []
+        if self.error:
+            out.append(f"error: {self.error}")
+        if self.seconds is not None and self.seconds > RUN_ALL_S:
+            out.append(f"Run All {self.seconds:.1f} s > {RUN_ALL_S:g} s")
+        if self.peak_gb is not None and self.peak_gb > MEMORY_GB:
+            out.append(f"memory {self.peak_gb:.2f} GB > {MEMORY_GB:g} GB")
+        w = self.widget_seconds
+        if w is not None and w > WIDGET_S:
+            out.append(f"widget {self.slowest_widget!r} {w:.2f} s > {WIDGET_S:g} s")
+        return out
+
+
+@dataclass
+class WrapperResult:
+    """Times of :func:`helpers.training.train` and of a plain ``fit``, run interleaved.
+
+    Attributes
+    ----------
+    wrapper_seconds, fit_seconds : list of float
+        Wall time of each repetition.
+    epochs, batch_size, n_train : int
+        The run that was timed.
+    """
+
+    wrapper_seconds: list[float]
+    fit_seconds: list[float]
+    epochs: int = 0
+    batch_size: int = 64
+    n_train: int = 0
+
+    @property
+    def ratio(self) -> float:
+        """Median wrapper time over median plain-``fit`` time."""
+        return statistics.median(self.wrapper_seconds) / statistics.median(self.fit_seconds)
+
+    def problems(self) -> list[str]:
+        """Over-budget findings in words (empty when within budget)."""
+        if self.ratio > WRAPPER_RATIO:
+            return [f"training wrapper {self.ratio:.2f} x plain fit > {WRAPPER_RATIO:.2f}"]
+        return []
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def find_notebooks(names: Sequence[str] = (), folder: Path | None = None) -> list[Path]:
+    """The lecture notebooks to measure.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Paths, or number prefixes such as ``"01"``; empty: every ``NN_*.ipynb`` in ``folder``.
+    folder : pathlib.Path, optional
+        Where the lecture notebooks are (default ``notebooks/`` of the repository).
+
+    Raises
+    ------
+    FileNotFoundError
+        If a name matches no notebook.
+    """
+    folder = ROOT / "notebooks" if folder is None else folder
+    if not names:
+        return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    found: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.suffix == ".ipynb" and path.exists():
+            found.append(path)
+            continue
+        matches = sorted(folder.glob(f"{name}*.ipynb"))
+        if not matches:
+            raise FileNotFoundError(f"no notebook matches {name!r} (looked in {folder})")
+        found += matches
+    return found
+
+
+def _probe_output(cell: Any) -> dict[str, Any]:
+    for out in cell.get("outputs", []):
+        text = out.get("text", "") if out.get("output_type") == "stream" else ""
+        for line in text.splitlines():
+            if line.startswith(PROBE_MARK):
+                return json.loads(line[len(PROBE_MARK):])
+    raise RuntimeError(f"the benchmark probe printed nothing; its outputs: {cell.get('outputs')}")
+
+
+def run_notebook(
+    path: Path, *, timeout: int = 300, measure: bool = True, kernel_name: str = "python3"
+) -> NotebookResult:
+    """Run every cell of ``path`` in a fresh kernel and measure it.
+
+    The kernel starts in the notebook's folder and inherits this process's environment
+    (so ``COURSE_SEED`` / ``COURSE_PROFILE`` apply). The file is not modified.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The notebook.
+    timeout : int
+        Seconds one cell may take.
+    measure : bool
+        Also move the widgets and read the peak memory after the last cell.
+    kernel_name : str
+        Jupyter kernel (``python3`` runs this Python).
+
+    Returns
+    -------
+    NotebookResult
+        With ``error`` set (and the time until the failure) when a cell raised or timed out.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=False,
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    result = NotebookResult(Path(path).name)
+    start = time.perf_counter()
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            result.seconds = time.perf_counter() - start
+            if measure:
+                probe = nbformat.v4.new_code_cell(PROBE)
+                nb.cells.append(probe)  # nbclient addresses outputs by index; not saved
+                client.execute_cell(probe, len(nb.cells) - 1)
+                found = _probe_output(probe)
+                result.peak_gb = found["peak_bytes"] / 1e9
+                result.widgets = {k: float(v) for k, v in found["widgets"].items()}
+    except CellExecutionError as err:
+        result.error = f"{err.ename}: {err.evalue}".strip().splitlines()[0][:300]
+    except Exception as err:  # timeout, dead kernel, ...
+        result.error = f"{type(err).__name__}: {err}".strip().splitlines()[0][:300]
+    if result.seconds is None:
+        result.seconds = time.perf_counter() - start
+    return result
+
+
+def measure_wrapper(
+    *, epochs: int = 20, repeats: int = 3, batch_size: int = 64, n_train: int = 1000
+) -> WrapperResult:
+    """Time :func:`helpers.training.train` against plain ``model.fit``, interleaved.
+
+    Both train the course's 784-512-256-10 MLP (Adam 1e-3) from the same seed on the
+    same MNIST subset for the same epochs and batch size, with the same validation
+    data; plain ``fit`` gets the NumPy arrays directly. After one untimed warm-up of
+    each, the two alternate (ABBA...) ``repeats`` times each, so that drift in the
+    machine's load hits both alike.
+
+    Returns
+    -------
+    WrapperResult
+    """
+    from helpers import config, data, models, training
+
+    config.set_seed(0)
+    d = data.load_mnist(n_train=n_train, n_val=1000, n_test=0)
+
+    def build() -> Any:
+        config.set_seed(0)
+        return models.compile_classifier(models.build_mlp(784, (512, 256), 10),
+                                          optimizer="adam", learning_rate=1e-3)
+
+    def wrapper(n: int) -> float:
+        m = build()
+        t = time.perf_counter()
+        training.train(m, d, epochs=n, batch_size=batch_size)
+        return time.perf_counter() - t
+
+    def plain(n: int) -> float:
+        m = build()
+        t = time.perf_counter()
+        m.fit(d.x_train, d.y_train, validation_data=(d.x_val, d.y_val), epochs=n,
+              batch_size=batch_size, verbose=0)
+        return time.perf_counter() - t
+
+    wrapper(1), plain(1)  # warm-up: one-time costs of TensorFlow in this process
+    w: list[float] = []
+    f: list[float] = []
+    for i in range(repeats):
+        if i % 2 == 0:
+            w.append(wrapper(epochs))
+            f.append(plain(epochs))
+        else:
+            f.append(plain(epochs))
+            w.append(wrapper(epochs))
+    return WrapperResult(w, f, epochs=epochs, batch_size=batch_size, n_train=n_train)
+
+
+def _version(*dists: str) -> str:
+    for dist in dists:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
+def machine_info() -> dict[str, str]:
+    """The machine and library versions, for the report's header."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "tensorflow": _version("tensorflow-cpu", "tensorflow"),
+        "keras": _version("keras"),
+        "profile": os.environ.get("COURSE_PROFILE", "default") or "default",
+        "seed": os.environ.get("COURSE_SEED", "0") or "0",
+    }
+    try:
+        import psutil
+
+        info["memory"] = f"{psutil.virtual_memory().total / 1e9:.1f} GB"
+    except ImportError:
+        pass
+    if hasattr(os, "getloadavg"):
+        info["load"] = f"{os.getloadavg()[0]:.1f}"
+    return info
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def over_budget(results: Sequence[NotebookResult], wrapper: WrapperResult | None) -> list[str]:
+    """Every over-budget finding, as ``"<what>: <problem>"`` lines."""
+    out = [f"{r.name}: {p}" for r in results for p in r.problems()]
+    if wrapper is not None:
+        out += [f"training wrapper: {p}" for p in wrapper.problems()]
+    return out
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def format_report(
+    results: Sequence[NotebookResult],
+    wrapper: WrapperResult | None,
+    info: dict[str, str],
+    *,
+    when: _dt.datetime | None = None,
+) -> str:
+    """The benchmark as a markdown page.
+
+    Parameters
+    ----------
+    results : sequence of NotebookResult
+        One per notebook.
+    wrapper : WrapperResult or None
+        The training-wrapper measurement, if it was made.
+    info : dict of str to str
+        From :func:`machine_info`.
+    when : datetime.datetime, optional
+        Time of the measurement (default: now).
+
+    Returns
+    -------
+    str
+        Markdown: header, notebook table, wrapper table, list of over-budget findings.
+    """
+    when = when or _dt.datetime.now().astimezone()
+    lines = [
+        "# Benchmark: the course against its budgets",
+        "",
+        f"Measured {when:%Y-%m-%d %H:%M %Z} by `python -m helpers.bench` (`make bench`);"
+        " regenerate it, do not edit it.",
+        "",
+        f"- machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, "
+        f"{info.get('memory', '?')} RAM, {info.get('os', '?')}",
+        f"- software: Python {info.get('python', '?')}, TensorFlow {info.get('tensorflow', '?')},"
+        f" Keras {info.get('keras', '?')}",
+        f"- settings: COURSE_PROFILE={info.get('profile', 'default')}, "
+        f"COURSE_SEED={info.get('seed', '0')}",
+    ]
+    if "load" in info:
+        note = ""
+        try:
+            if float(info["load"]) > float(info.get("cores", "0")):
+                note = " (busier than its cores: wall times are inflated)"
+        except ValueError:
+            pass
+        lines.append(f"- load average at the start: {info['load']}{note}")
+    lines += [
+        "",
+        "## Notebooks",
+        "",
+        "Run All: wall time from before the kernel starts to after the last cell (kernel start "
+        "and TensorFlow import included). Memory: the kernel's peak resident memory. Widget: "
+        "the slowest redraw after moving each control of each widget once (\"-\": no widget).",
+        "",
+        "| notebook | Run All (s) | peak memory (GB) | slowest widget change (s) | status |",
+        "| --- | ---: | ---: | ---: | --- |",
+        f"| *budget* | *≤ {RUN_ALL_S:g}* | *≤ {MEMORY_GB:g}* | *≤ {WIDGET_S:g}* | |",
+    ]
+    for r in results:
+        widget = _num(r.widget_seconds, 2)
+        if r.slowest_widget is not None and len(r.widgets) > 1:
+            widget += f" (`{r.slowest_widget}`)"
+        problems = r.problems()
+        status = "ok" if not problems else "**" + _cell("; ".join(problems)) + "**"
+        lines.append(f"| {r.name} | {_num(r.seconds, 1)} | {_num(r.peak_gb, 2)} | {widget} "
+                     f"| {status} |")
+    if not results:
+        lines.append("| (no notebooks) | - | - | - | |")
+    lines += ["", "## Training wrapper", ""]
+    if wrapper is None:
+        lines.append("Not measured in this run.")
+    else:
+        problems = wrapper.problems()
+        status = "ok" if not problems else "**over budget**"
+        lines += [
+            f"`helpers.training.train` against a plain `model.fit` on the NumPy arrays: the "
+            f"784-512-256-10 MLP, {wrapper.n_train} training images, {wrapper.epochs} epochs, "
+            f"batch {wrapper.batch_size}, with validation data; {len(wrapper.wrapper_seconds)} "
+            "runs of each, interleaved, after a warm-up.",
+            "",
+            "| | median (s) | runs (s) |",
+            "| --- | ---: | --- |",
+            f"| `helpers.training.train` | {statistics.median(wrapper.wrapper_seconds):.2f} | "
+            + ", ".join(f"{s:.2f}" for s in wrapper.wrapper_seconds) + " |",
+            f"| plain `model.fit` | {statistics.median(wrapper.fit_seconds):.2f} | "
+            + ", ".join(f"{s:.2f}" for s in wrapper.fit_seconds) + " |",
+            "",
+            f"Ratio wrapper / plain fit: **{wrapper.ratio:.2f}** (budget ≤ {WRAPPER_RATIO:.2f}):"
+            f" {status}.",
+        ]
+    found = over_budget(results, wrapper)
+    lines += ["", "## Over budget", ""]
+    lines += [f"- {_cell(p)}" for p in found] or ["Nothing: every measurement is within budget."]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m helpers.bench [NOTEBOOK ...] [--out FILE] [--check]``."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*",
+                        help="notebook paths or number prefixes (default: all of notebooks/)")
+    parser.add_argument("--out", type=Path, help="write the markdown report here")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when a budget is exceeded or a notebook fails")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per cell (300)")
+    parser.add_argument("--epochs", type=int, default=20,
+                        help="epochs of each training-wrapper run (20)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of the wrapper and of plain fit, each (3)")
+    parser.add_argument("--skip-wrapper", action="store_true",
+                        help="do not measure the training wrapper")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    info = machine_info()
+    paths = find_notebooks(args.notebooks)
+    results = []
+    for path in paths:
+        print(f"bench: running {path.name} ...", file=sys.stderr, flush=True)
+        r = run_notebook(path, timeout=args.timeout)
+        results.append(r)
+        print(f"bench: {r.name}: {_num(r.seconds, 1)} s, {_num(r.peak_gb, 2)} GB, widget "
+              f"{_num(r.widget_seconds, 2)} s{', ERROR ' + r.error if r.error else ''}",
+              file=sys.stderr, flush=True)
+    wrapper = None
+    if not args.skip_wrapper:
+        print("bench: timing helpers.training.train against plain model.fit ...",
+              file=sys.stderr, flush=True)
+        wrapper = measure_wrapper(epochs=args.epochs, repeats=args.repeats)
+        print(f"bench: wrapper / fit = {wrapper.ratio:.2f}", file=sys.stderr, flush=True)
+
+    report = format_report(results, wrapper, info)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+    print(report)
+    found = over_budget(results, wrapper)
+    if found:
+        print("OVER BUDGET:\n" + "\n".join(f"  - {p}" for p in found), file=sys.stderr)
+        return 1 if args.check else 0
+    print("bench: every measurement is within budget", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

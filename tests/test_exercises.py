@@ -1,0 +1,166 @@
+"""exercises/ is generated from solutions/, holds no solution, and fails its checks in words."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import make_exercises as mx
+from helpers.selfcheck import TASKS
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+EXERCISES = ROOT / "exercises"
+NAMES = [p.stem for p in SOLUTIONS]
+
+
+def _cells(path: Path) -> list[nbformat.NotebookNode]:
+    return nbformat.read(path, as_version=4).cells
+
+
+def _solution_lines(source: str) -> list[str]:
+    """The non-trivial lines between the markers of a code cell."""
+    lines, inside = [], False
+    for line in source.split("\n"):
+        if mx.BEGIN.match(line):
+            inside = True
+        elif mx.END.match(line):
+            inside = False
+        elif inside and len(line.strip()) > 12:
+            lines.append(line.strip())
+    return lines
+
+
+def test_there_is_one_solution_and_one_exercise_per_lecture() -> None:
+    assert NAMES == sorted(TASKS)
+    assert sorted(p.stem for p in EXERCISES.glob("*.ipynb")) == NAMES
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_committed_exercise_is_what_the_generator_writes(path: Path) -> None:
+    committed = (EXERCISES / path.name).read_text(encoding="utf-8")
+    assert committed == mx.render(path), (
+        f"exercises/{path.name} differs from the generated copy: run `make exercises`")
+
+
+def test_generator_check_mode_reports_no_drift() -> None:
+    assert mx.generate(ROOT / "solutions", EXERCISES, check=True) == []
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_exercise_holds_no_solution(path: Path) -> None:
+    solution, exercise = _cells(path), _cells(EXERCISES / path.name)
+    assert len(solution) == len(exercise)
+    text = "\n".join(c.source for c in exercise)
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    code = "\n".join(c.source for c in exercise if c.cell_type == "code")
+    for cell in solution:
+        for line in _solution_lines(cell.source):
+            assert line not in code, f"solution line left in the exercise: {line!r}"
+    for s, e in zip(solution, exercise, strict=True):
+        if s.cell_type == "markdown" and "**Answer:**" in s.source:
+            assert e.source.endswith("**Answer:** " + mx.ANSWER_PROMPT)
+        if e.cell_type == "code":
+            assert e.outputs == [] and e.execution_count is None
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_every_task_has_a_stub_and_a_check_cell(path: Path) -> None:
+    exercise = _cells(EXERCISES / path.name)
+    code = "\n".join(c.source for c in exercise if c.cell_type == "code")
+    for number in TASKS[path.stem]:
+        assert re.search(rf'raise NotImplementedError\("Task {number}: ', code), number
+        call = f'check_task("{path.stem}", {number}, globals())'
+        checks = [c for c in exercise if call in c.source]
+        assert len(checks) == 1 and "check" in checks[0].metadata.get("tags", [])
+
+
+def test_solutions_start_with_the_set_up_cell() -> None:
+    for path in SOLUTIONS:
+        first = next(c for c in _cells(path) if c.cell_type == "code")
+        assert first.source.startswith("%matplotlib inline\nfrom helpers import config\n"
+                                       "SEED = config.set_seed()")
+
+
+# --------------------------------------------------------------------------- the generator
+
+
+def test_stub_keeps_the_lines_around_the_markers() -> None:
+    source = ("def f(x):\n    y = 2\n    ### BEGIN SOLUTION: square it\n    return x * x\n"
+              "    ### END SOLUTION\n\n\nprint(f(3))")
+    assert mx.strip_solutions(source, task=4) == (
+        'def f(x):\n    y = 2\n    raise NotImplementedError("Task 4: square it")\n\n\n'
+        "print(f(3))")
+
+
+@pytest.mark.parametrize("source", [
+    "### BEGIN SOLUTION\nx = 1",
+    "x = 1\n### END SOLUTION",
+    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION",
+])
+def test_unbalanced_markers_are_an_error(source: str) -> None:
+    with pytest.raises(ValueError, match="SOLUTION"):
+        mx.strip_solutions(source, where="nb, cell 3")
+
+
+def test_markdown_answers_and_solution_cells_are_replaced() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Task 2 · Why?\n\nExplain.\n\n**Answer:** Because."),
+        nbformat.v4.new_markdown_cell("The secret", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_code_cell("x = 42", metadata={"tags": ["solution", "keep"]}),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="42")]
+    ex = mx.make_exercise(nb)
+    assert ex.cells[0].source == "## Task 2 · Why?\n\nExplain.\n\n**Answer:** *Your answer here.*"
+    assert ex.cells[1].source == mx.ANSWER_PROMPT and "tags" not in ex.cells[1].metadata
+    assert ex.cells[2].source == 'raise NotImplementedError("Task 2: replace this line with '\
+        'your code")'
+    assert ex.cells[2].outputs == [] and ex.cells[2].metadata["tags"] == ["keep"]
+    assert nb.cells[2].source == "x = 42"  # the solution is not changed
+
+
+def test_cli_writes_checks_and_removes_stale(tmp_path: Path) -> None:
+    src, dst = tmp_path / "solutions", tmp_path / "exercises"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    nbformat.write(nb, src / "01_a.ipynb")
+    assert mx.main([str(src), str(dst)]) == 0
+    first = (dst / "01_a.ipynb").read_bytes()
+    assert mx.main([str(src), str(dst), "--check"]) == 0
+    (dst / "99_stale.ipynb").write_text("{}")
+    assert mx.main([str(src), str(dst), "--check"]) == 1
+    assert mx.main([str(src), str(dst)]) == 0
+    assert not (dst / "99_stale.ipynb").exists()
+    assert (dst / "01_a.ipynb").read_bytes() == first  # deterministic
+    assert mx.main([str(tmp_path / "missing"), str(dst)]) == 2
+
+
+# --------------------------------------------------------------------------- run an exercise
+
+
+def test_unsolved_exercise_fails_its_checks_in_words(tmp_path: Path) -> None:
+    """Run exercises/03_momentum.ipynb as a student who solved nothing."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(EXERCISES / "03_momentum.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    checks = [c for c in nb.cells if "check" in c.metadata.get("tags", [])]
+    assert len(checks) == len(TASKS["03_momentum"])
+    for number, cell in enumerate(checks, start=1):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert len(errors) == 1, cell.outputs
+        err = errors[0]
+        assert err.ename == "NotSolvedError"
+        assert err.evalue.startswith(f"Task {number} (")
+        assert "NotImplementedError" in err.evalue or "is not defined" in err.evalue
+        # shown as one readable sentence, not a traceback through helpers
+        assert len(err.traceback) == 1 and err.traceback[0].startswith("✘ NotSolvedError")
+    stubs = [c for c in nb.cells if 'raise NotImplementedError("Task' in c.source]
+    assert all(o.ename == "NotImplementedError" for c in stubs for o in c.outputs
+               if o.output_type == "error")
