@@ -142,7 +142,10 @@ def split(
     -------
     tuple of numpy.ndarray
         ``x_train, y_train, x_val, y_val, x_test, y_test``. Each part has the
-        classes in (nearly) equal proportion to the whole.
+        classes in (nearly) equal proportion to the whole. The test part depends
+        only on ``n_test`` and the validation part only on ``n_test`` and ``n_val``,
+        so experiments with different training sizes share them; a smaller
+        training part is a subset of a larger one.
 
     Raises
     ------
@@ -173,13 +176,13 @@ def split(
     for idx in per_class:
         rank[idx] = (np.arange(len(idx)) + rng.random(len(idx))) / len(idx)
     order = np.argsort(rank, kind="stable")
-    a, b = sizes[0], sizes[0] + sizes[1]
-    parts = order[:a], order[a:b], order[b : b + sizes[2]]
-    out: list[np.ndarray] = []
-    for idx in parts:
-        idx = rng.permutation(idx)
-        out += [x[idx], y[idx]]
-    return tuple(out)
+    # Test first, then validation, then training: the test set depends only on
+    # n_test, the validation set only on (n_test, n_val), and a smaller training
+    # set is a subset of a larger one.
+    n_tr, n_va, n_te = sizes
+    parts = order[n_te + n_va : n_te + n_va + n_tr], order[n_te : n_te + n_va], order[:n_te]
+    shuffled = [rng.permutation(idx) for idx in reversed(parts)][::-1]  # test drawn first
+    return tuple(a for idx in shuffled for a in (x[idx], y[idx]))
 
 
 def add_label_noise(

@@ -9,6 +9,7 @@ which, unlike ``loss``, contains no regularization penalty.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -111,7 +112,9 @@ def build_mlp(
         if dropout:
             layers.append(keras.layers.Dropout(dropout))
     layers.append(keras.layers.Dense(n_classes, kernel_regularizer=reg, name="logits"))
-    return keras.Sequential(layers, name=(name or "mlp").replace(" ", "_"))
+    # Keras accepts only letters, digits and _ . - in names: "small net, more data" is fine here.
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or "mlp").strip("_") or "mlp"
+    return keras.Sequential(layers, name=safe)
 
 
 def compile_classifier(
