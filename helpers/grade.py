@@ -206,6 +206,9 @@ def grade_notebook(
                     err = _first_error(cell)
                     if err and not result.error:
                         result.error = f"cell {origin[k]} raised {err}"[:300]
+                if client.timed_out and not _responds(client, min(5.0, check_timeout)):
+                    result.error += "; the kernel ignored the interrupt, no check could run"
+                    return _done(result, start)
                 for k, number in enumerate(tasks, start=len(origin)):
                     client.timed_out = False
                     client.timeout = math.ceil(check_timeout)
@@ -220,8 +223,20 @@ def grade_notebook(
                     result.messages[key] = message
         except Exception as err:  # the kernel died or could not start
             result.error = result.error or f"kernel failed ({type(err).__name__}: {err})"[:300]
+    return _done(result, start)
+
+
+def _done(result: NotebookResult, start: float) -> NotebookResult:
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _responds(client: Any, seconds: float) -> bool:
+    """Whether the kernel runs a trivial cell within ``seconds`` (after an interrupt)."""
+    client.timed_out = False
+    client.timeout = math.ceil(seconds)
+    client.execute_cell(nbformat.v4.new_code_cell("pass"), 0)
+    return not client.timed_out
 
 
 def find_submissions(root: Path) -> dict[str, dict[str, Path]]:

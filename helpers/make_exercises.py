@@ -44,7 +44,8 @@ DEFAULT_HINT = "replace this line with your code"
 
 def _stub(indent: str, task: int | None, hint: str | None) -> str:
     label = f"Task {task}" if task is not None else "Task"
-    return f'{indent}raise NotImplementedError("{label}: {hint or DEFAULT_HINT}")'
+    message = f"{label}: {hint or DEFAULT_HINT}".replace("\\", "\\\\").replace('"', '\\"')
+    return f'{indent}raise NotImplementedError("{message}")'
 
 
 def strip_solutions(source: str, task: int | None = None, where: str = "cell") -> str:

@@ -173,9 +173,7 @@ class _Ctx:
 
     def history(self, name: str, keys: tuple[str, ...]) -> dict[str, list[float]]:
         run = self.get(name)
-        hist = getattr(run, "history", None)
-        if isinstance(hist, Mapping) is False and hasattr(hist, "history"):
-            hist = hist.history  # a keras History object
+        hist = getattr(run, "history", None)  # a Run, or a keras History object
         if not isinstance(hist, Mapping):
             self.fail(f"`{name}` should be the Run returned by training.train, "
                       f"got {type(run).__name__}.")
@@ -391,18 +389,18 @@ def _t03_1(c: _Ctx) -> str:
     path = _walk(lambda *a: c.call("momentum_step", *a), n, lr, beta)
     expected = _walk(_ref_momentum, n, lr, beta)
     if not _close(path, expected):
-        def sgd(w, v, g, lr, beta):  # noqa: ANN001, ANN202
+        def sgd(w, v, g, lr, beta):
             return w - lr * g, v
 
-        def uphill(w, v, g, lr, beta):  # noqa: ANN001, ANN202
+        def uphill(w, v, g, lr, beta):
             v = beta * v + lr * g
             return w + v, v
 
-        def no_beta(w, v, g, lr, beta):  # noqa: ANN001, ANN202
+        def no_beta(w, v, g, lr, beta):
             v = v - lr * g
             return w + v, v
 
-        def late(w, v, g, lr, beta):  # noqa: ANN001, ANN202
+        def late(w, v, g, lr, beta):
             return w + v, beta * v - lr * g
 
         c.fail(_diagnose(path[-1], expected[-1], {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_exercise_holds_no_solution(path: Path) -> None:
     assert len(solution) == len(exercise)
     text = "\n".join(c.source for c in exercise)
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
-    code = "\n".join(c.source for c in exercise if c.cell_type == "code")
+    code = {ln.strip() for c in exercise if c.cell_type == "code" for ln in c.source.split("\n")}
     for cell in solution:
         for line in _solution_lines(cell.source):
             assert line not in code, f"solution line left in the exercise: {line!r}"
@@ -78,6 +79,14 @@ def test_every_task_has_a_stub_and_a_check_cell(path: Path) -> None:
         assert len(checks) == 1 and "check" in checks[0].metadata.get("tags", [])
 
 
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_exercise_code_is_valid_python(path: Path) -> None:
+    for i, cell in enumerate(_cells(EXERCISES / path.name)):
+        if cell.cell_type == "code":
+            lines = [ln for ln in cell.source.split("\n") if not ln.startswith("%")]
+            ast.parse("\n".join(lines), filename=f"{path.name}, cell {i}")
+
+
 def test_solutions_start_with_the_set_up_cell() -> None:
     for path in SOLUTIONS:
         first = next(c for c in _cells(path) if c.cell_type == "code")
@@ -91,6 +100,10 @@ def test_solutions_start_with_the_set_up_cell() -> None:
 def test_stub_keeps_the_lines_around_the_markers() -> None:
     source = ("def f(x):\n    y = 2\n    ### BEGIN SOLUTION: square it\n    return x * x\n"
               "    ### END SOLUTION\n\n\nprint(f(3))")
+    quoted = mx.strip_solutions('### BEGIN SOLUTION: x = "a\\b"\nx = 1\n### END SOLUTION', 1)
+    assert quoted == 'raise NotImplementedError("Task 1: x = \\"a\\\\b\\"")'
+    assert eval(compile(quoted.replace("raise ", ""), "stub", "eval")).args == (
+        'Task 1: x = "a\\b"',)
     assert mx.strip_solutions(source, task=4) == (
         'def f(x):\n    y = 2\n    raise NotImplementedError("Task 4: square it")\n\n\n'
         "print(f(3))")
