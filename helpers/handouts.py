@@ -98,7 +98,10 @@ def render_notebook(
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    kwargs: dict[str, Any] = {"timeout": timeout, "resources": {"metadata": {"path": str(path.parent)}}}
+    kwargs: dict[str, Any] = {
+        "timeout": timeout,
+        "resources": {"metadata": {"path": str(path.parent)}},  # run in the notebook's folder
+    }
     if kernel:
         kwargs["kernel_name"] = kernel
     client = NotebookClient(nb, **kwargs)

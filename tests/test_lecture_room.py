@@ -138,7 +138,8 @@ def test_environment_mirrors_pyproject() -> None:
 
     wanted = {norm(r) for r in project["dependencies"]}
     have = {norm(r) for r in pip if not r.startswith("-")}
-    assert wanted == have, (f"environment.yml and pyproject.toml differ: only in pyproject "
-                            f"{sorted(wanted - have)}, only in environment.yml {sorted(have - wanted)}")
+    assert wanted == have, (
+        f"environment.yml and pyproject.toml differ: only in pyproject {sorted(wanted - have)}, "
+        f"only in environment.yml {sorted(have - wanted)}")
     assert any(r.startswith("-e") and r.split()[-1] == "." for r in pip), (
         "environment.yml must install the course itself (`-e .`)")
