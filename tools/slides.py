@@ -1,7 +1,7 @@
 """Set RISE slide metadata from the headings of lecture notebooks (idempotent).
 
 A markdown cell that starts with ``#`` or ``##`` opens a slide, ``###`` a sub-slide;
-every other cell continues the current slide. Run after editing a notebook:
+every other cell continues the current slide; the Colab install cell is skipped. Run after editing a notebook:
 
     python tools/slides.py notebooks/*.ipynb solutions/*.ipynb
 """
@@ -14,6 +14,8 @@ import nbformat
 
 
 def slide_type(cell: nbformat.NotebookNode) -> str:
+    if "colab" in cell.metadata.get("tags", []):
+        return "skip"  # the Colab install cell is no part of the talk
     if cell.cell_type == "markdown":
         first = cell.source.lstrip().split("\n", 1)[0]
         if first.startswith("### "):
