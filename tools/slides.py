@@ -1,7 +1,8 @@
 """Set RISE slide metadata from the headings of lecture notebooks (idempotent).
 
 A markdown cell that starts with ``#`` or ``##`` opens a slide, ``###`` a sub-slide;
-every other cell continues the current slide; the Colab install cell is skipped. Run after editing a notebook:
+every other cell continues the current slide; the Colab install cell is skipped.
+Run after editing a notebook:
 
     python tools/slides.py notebooks/*.ipynb solutions/*.ipynb
 """
