@@ -38,7 +38,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
 test-seeds: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadscope -m slow --run-slow tests
+	$(BIN)/python -m pytest -n 2 --dist load -m slow --run-slow tests
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser tests
