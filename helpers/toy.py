@@ -131,7 +131,17 @@ class ToyMLP:
         return float(loss), gW, gb
 
     def fit(self, x: np.ndarray, y: np.ndarray, steps: int = 300) -> ToyMLP:
-        """Run ``steps`` full-batch Adam steps on ``(x, y)``; returns ``self``."""
+        """Run ``steps`` full-batch Adam steps on ``(x, y)``; returns ``self``.
+
+        The matrices are tiny, so BLAS runs on one thread: waking a pool of
+        threads would cost more than the arithmetic.
+        """
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(x, y, steps)
+
+    def _fit(self, x: np.ndarray, y: np.ndarray, steps: int) -> ToyMLP:
         x, y = np.asarray(x, dtype=float), np.asarray(y)
         if x.ndim != 2 or x.shape[1] != self.W[0].shape[0] or len(x) != len(y):
             raise ValueError(f"x must have shape (n, {self.W[0].shape[0]}) and y shape (n,), "

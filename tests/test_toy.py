@@ -45,6 +45,8 @@ def test_fast_enough_for_a_slider() -> None:
     toy = make_2d("moons", n_train=60, noise=0.3)
     start = time.perf_counter()
     ToyMLP((128, 128), dropout=0.5, seed=0).fit(toy.x_train, toy.y_train, steps=300)
+    # A slider's whole budget is 2 s (retrain and redraw); a Keras model built and fitted
+    # afresh takes about that alone on this CPU.
     assert time.perf_counter() - start < 1.0
 
 
