@@ -67,11 +67,13 @@ PROBE_MARK = "COURSE_BENCH_PROBE "
 # imported helpers.widgets) and the kernel's peak resident memory (Linux: KiB; macOS: bytes).
 PROBE = f"""\
 import json as _json, resource as _resource, sys as _sys
+_use = _resource.getrusage(_resource.RUSAGE_SELF)
+_cpu = _use.ru_utime + _use.ru_stime
 _widgets = _sys.modules.get("helpers.widgets")
 _lat = _widgets.measure_latencies() if _widgets is not None else {{}}
 _rss = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
 _rss = _rss if _sys.platform == "darwin" else _rss * 1024
-print({PROBE_MARK!r} + _json.dumps({{"peak_bytes": _rss, "widgets": _lat}}))
+print({PROBE_MARK!r} + _json.dumps({{"peak_bytes": _rss, "cpu_seconds": _cpu, "widgets": _lat}}))
 """
 
 
@@ -91,6 +93,9 @@ class NotebookResult:
         Slowest redraw of each registered widget, in seconds (empty: no widget).
     error : str or None
         Why the notebook did not run to the end.
+    cpu_seconds : float or None
+        CPU time of the kernel during Run All (no budget: it shows how much of the
+        wall time is the notebook's own work when the machine is busy).
     """
 
     name: str
@@ -98,6 +103,7 @@ class NotebookResult:
     peak_gb: float | None = None
     widgets: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    cpu_seconds: float | None = None
 
     @property
     def widget_seconds(self) -> float | None:
@@ -241,6 +247,7 @@ def run_notebook(
                 client.execute_cell(probe, len(nb.cells) - 1)
                 found = _probe_output(probe)
                 result.peak_gb = found["peak_bytes"] / 1e9
+                result.cpu_seconds = float(found["cpu_seconds"])
                 result.widgets = {k: float(v) for k, v in found["widgets"].items()}
     except CellExecutionError as err:
         result.error = f"{err.ename}: {err.evalue}".strip().splitlines()[0][:300]
@@ -413,12 +420,15 @@ def format_report(
         "## Notebooks",
         "",
         "Run All: wall time from before the kernel starts to after the last cell (kernel start "
-        "and TensorFlow import included). Memory: the kernel's peak resident memory. Widget: "
-        "the slowest redraw after moving each control of each widget once (\"-\": no widget).",
+        "and TensorFlow import included); kernel CPU: the kernel's CPU time in that run (all "
+        "threads; no budget, but on a busy machine it shows the notebook's own work). "
+        "Memory: the kernel's peak resident memory. Widget: the slowest redraw after moving "
+        "each control of each widget once (\"-\": no widget).",
         "",
-        "| notebook | Run All (s) | peak memory (GB) | slowest widget change (s) | status |",
-        "| --- | ---: | ---: | ---: | --- |",
-        f"| *budget* | *≤ {RUN_ALL_S:g}* | *≤ {MEMORY_GB:g}* | *≤ {WIDGET_S:g}* | |",
+        "| notebook | Run All (s) | kernel CPU (s) | peak memory (GB) | slowest widget change (s) "
+        "| status |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+        f"| *budget* | *≤ {RUN_ALL_S:g}* | | *≤ {MEMORY_GB:g}* | *≤ {WIDGET_S:g}* | |",
     ]
     for r in results:
         widget = _num(r.widget_seconds, 2)
@@ -426,10 +436,10 @@ def format_report(
             widget += f" (`{r.slowest_widget}`)"
         problems = r.problems()
         status = "ok" if not problems else "**" + _cell("; ".join(problems)) + "**"
-        lines.append(f"| {r.name} | {_num(r.seconds, 1)} | {_num(r.peak_gb, 2)} | {widget} "
-                     f"| {status} |")
+        lines.append(f"| {r.name} | {_num(r.seconds, 1)} | {_num(r.cpu_seconds, 1)} "
+                     f"| {_num(r.peak_gb, 2)} | {widget} | {status} |")
     if not results:
-        lines.append("| (no notebooks) | - | - | - | |")
+        lines.append("| (no notebooks) | - | - | - | - | |")
     lines += ["", "## Training wrapper", ""]
     if wrapper is None:
         lines.append("Not measured in this run.")

@@ -44,12 +44,12 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
            "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#9467BD"]
 COLORS: dict[str, str] = {
     "baseline": "#000000", "plain": "#0072B2", "small net": "#56B4E9", "big net": "#0072B2",
-    "more data": "#009E73", "l2": "#D55E00", "l1": "#E69F00", "elastic net": "#CC79A7",
+    "more data": "#9467BD", "l2": "#D55E00", "l1": "#E69F00", "elastic net": "#CC79A7",
     "dropout": "#009E73", "batch norm": "#CC79A7", "early stopping": "#8C564B",
     "sgd": "#7F7F7F", "momentum": "#D55E00", "nesterov": "#E69F00", "rmsprop": "#009E73",
     "adam": "#CC79A7", "constant": "#7F7F7F", "exponential": "#D55E00", "step": "#E69F00",
-    "cosine": "#009E73", "linear": "#56B4E9", "plateau": "#CC79A7", "cnn": "#009E73",
-    "combined": "#D55E00",
+    "cosine": "#009E73", "linear": "#56B4E9", "plateau": "#CC79A7", "cnn": "#17BECF",
+    "combined": "#E69F00",
 }
 
 

@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["LATENCIES", "REGISTRY", "interactive_plot", "measure_latencies"]
+__all__ = ["ERRORS", "LATENCIES", "REGISTRY", "interactive_plot", "measure_latencies"]
 
 #: seconds of each redraw, by widget name
 LATENCIES: dict[str, list[float]] = {}
+#: exceptions raised by a redraw, by widget name (ipywidgets only shows them in the output)
+ERRORS: dict[str, list[str]] = {}
 #: the live widgets of this kernel, by name
 REGISTRY: dict[str, Any] = {}
 
@@ -48,9 +50,14 @@ def interactive_plot(func: Callable[..., Any], *, name: str | None = None,
 
     def timed(**kwargs: Any) -> Any:
         start = time.perf_counter()
-        out = func(**kwargs)
-        plt.show()
-        LATENCIES.setdefault(key, []).append(time.perf_counter() - start)
+        try:
+            out = func(**kwargs)
+            plt.show()
+        except Exception as err:
+            ERRORS.setdefault(key, []).append(f"{type(err).__name__}: {err} (with {kwargs})")
+            raise
+        finally:
+            LATENCIES.setdefault(key, []).append(time.perf_counter() - start)
         return out
 
     for c in controls.values():
@@ -69,7 +76,10 @@ def _other_value(control: Any) -> Any:
         values = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return next((v for v in values if v != control.value), control.value)
     if hasattr(control, "max") and hasattr(control, "min"):
-        return control.max if control.value != control.max else control.min
+        base = getattr(control, "base", None)  # FloatLogSlider: min and max are exponents
+        lo, hi = (control.min, control.max) if base is None else (base**control.min,
+                                                                   base**control.max)
+        return hi if control.value != hi else lo
     if isinstance(control.value, bool):
         return not control.value
     return control.value
@@ -79,6 +89,11 @@ def measure_latencies() -> dict[str, float]:
     """Move every control of every registered widget once; return the slowest redraw per widget.
 
     Used by ``make bench`` after a notebook has run, in the same kernel.
+
+    Raises
+    ------
+    RuntimeError
+        If a redraw raised (ipywidgets would only show the traceback in the widget).
     """
     worst: dict[str, float] = {}
     for key, widget in REGISTRY.items():
@@ -86,7 +101,11 @@ def measure_latencies() -> dict[str, float]:
             if not hasattr(control, "value") or control is widget.out:
                 continue
             before = len(LATENCIES.get(key, []))
+            errors = len(ERRORS.get(key, []))
             control.value = _other_value(control)
+            if ERRORS.get(key, [])[errors:]:
+                what = getattr(control, "description", "") or "a control"
+                raise RuntimeError(f"widget {key!r} failed when {what} changed: {ERRORS[key][-1]}")
             new = LATENCIES.get(key, [])[before:]
             if new:
                 worst[key] = max(worst.get(key, 0.0), max(new))

@@ -124,6 +124,17 @@ def test_splits_are_deterministic_and_ignore_course_seed(
             np.testing.assert_array_equal(u, v)
 
 
+def test_validation_and_test_do_not_depend_on_the_training_size(mnist: Path) -> None:
+    small = data.load_mnist(n_train=500, n_val=300, n_test=400)
+    large = data.load_mnist(n_train=3000, n_val=300, n_test=400)
+    for part in ("val", "test"):  # experiments with other training sizes share them
+        for u, v in zip(small.get(part), large.get(part), strict=True):
+            np.testing.assert_array_equal(u, v)
+    assert _rows(small.x_train) < _rows(large.x_train), "a smaller training set is nested"
+    other_val = data.load_mnist(n_train=500, n_val=600, n_test=400)
+    np.testing.assert_array_equal(other_val.x_test, small.x_test)
+
+
 def test_split_seed_changes_the_partition() -> None:
     x = np.arange(100, dtype=np.float32)[:, None]
     y = np.arange(100) % 4

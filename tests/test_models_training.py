@@ -32,6 +32,7 @@ def test_build_mlp_layers_and_counts() -> None:
     assert models.count_params(m) == 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10
     assert models.dense_flops(m) == 2 * (784 * 512 + 512 * 256 + 256 * 10)
     assert m.layers[-1].name == "logits" and m.layers[-1].activation.__name__ == "linear"
+    assert models.build_mlp(4, (2,), 2, name="small net, more data").name == "small_net_more_data"
 
 
 def test_build_mlp_dropout_and_batch_norm() -> None:
