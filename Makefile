@@ -47,16 +47,16 @@ test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser tests
 
 bench: $(STAMP)
-	$(BIN)/python -m helpers.bench --out docs/benchmark.md
+	$(BIN)/python -m instructor.bench --out docs/benchmark.md
 
 exercises: $(STAMP)
-	$(BIN)/python -m helpers.make_exercises solutions exercises
+	$(BIN)/python -m instructor.make_exercises solutions exercises
 
 handouts: $(STAMP)
-	$(BIN)/python -m helpers.handouts notebooks handouts
+	$(BIN)/python -m instructor.handouts notebooks handouts
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests
+	$(BIN)/ruff check helpers instructor tests
 
 clean:
 	rm -rf $(VENV) handouts .pytest_cache

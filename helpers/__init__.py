@@ -12,10 +12,9 @@ One module per job, each imported on its own so that nothing heavy happens at
 - :mod:`helpers.widgets`   sliders that redraw a plot, with their latency recorded
 - :mod:`helpers.checks`    claim checks that fail with a sentence, not a bare assert
 - :mod:`helpers.selfcheck` instant feedback on the exercises (``check_task``)
-- :mod:`helpers.make_exercises`  ``python -m helpers.make_exercises solutions exercises``
-- :mod:`helpers.grade`     ``python -m helpers.grade SUBMISSIONS --out grades.csv``
-- :mod:`helpers.bench`     ``python -m helpers.bench``: run time, memory, widget latency
-- :mod:`helpers.handouts`  ``python -m helpers.handouts notebooks handouts``
+
+Tooling for lecturers and teaching assistants (grading, exercise generation,
+benchmark, handouts) lives in the separate package ``instructor``.
 """
 
 __version__ = "0.1.0"

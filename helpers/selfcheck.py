@@ -36,7 +36,7 @@ __all__ = [
     "score_task",
 ]
 
-#: prefix of the line the grader's check cell prints (see :mod:`helpers.grade`)
+#: prefix of the line the grader's check cell prints (see :mod:`instructor.grade`)
 GRADE_MARK = "@@selfcheck-grade@@ "
 
 
@@ -684,15 +684,15 @@ def _t06_3(c: _Ctx) -> str:
 
 # --------------------------------------------------------------------------- 07 batch norm
 
-NB07 = "07_batch_normalization"
+NB08 = "08_batch_normalization"
 
 
 def _bn(x: np.ndarray, mean: Any, var: Any, gamma: Any, beta: Any, eps: float) -> np.ndarray:
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
-@_task(NB07, 1, "batch-norm forward pass (training)", points=2)
-def _t07_1(c: _Ctx) -> str:
+@_task(NB08, 1, "batch-norm forward pass (training)", points=2)
+def _t08_1(c: _Ctx) -> str:
     rng = np.random.default_rng(7)
     x = rng.normal(2.0, 0.05, size=(6, 4))
     gamma, beta, eps = np.array([1.0, 2.0, 0.5, 1.5]), np.array([0.0, -1.0, 0.3, 0.1]), 1e-3
@@ -716,8 +716,8 @@ def _t07_1(c: _Ctx) -> str:
     return "batchnorm_forward normalizes each feature over the batch, then scales and shifts."
 
 
-@_task(NB07, 2, "batch norm at inference")
-def _t07_2(c: _Ctx) -> str:
+@_task(NB08, 2, "batch norm at inference")
+def _t08_2(c: _Ctx) -> str:
     rng = np.random.default_rng(8)
     x = rng.normal(1.0, 0.3, size=(5, 3))
     mm, mv = np.array([0.8, 1.2, 1.0]), np.array([0.02, 0.05, 0.01])
@@ -738,8 +738,8 @@ def _t07_2(c: _Ctx) -> str:
     return "batchnorm_inference uses the moving mean and variance, as the layer does."
 
 
-@_task(NB07, 3, "why the Dense layer before BN has no bias")
-def _t07_3(c: _Ctx) -> str:
+@_task(NB08, 3, "why the Dense layer before BN has no bias")
+def _t08_3(c: _Ctx) -> str:
     return c.choice("answer_bias", "abcd", "a", {
         "b": "Biases are cheap; memory is not the reason.",
         "c": "BN's gamma scales, it does not shift; and the bias is not merely redundant with "
@@ -751,7 +751,7 @@ def _t07_3(c: _Ctx) -> str:
 
 # --------------------------------------------------------------------------- 08 together
 
-NB08 = "08_putting_it_together"
+NB09 = "09_putting_it_together"
 
 
 def _prf(y: np.ndarray, p: np.ndarray, positive: int) -> tuple[float, float, float]:
@@ -763,8 +763,8 @@ def _prf(y: np.ndarray, p: np.ndarray, positive: int) -> tuple[float, float, flo
     return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
 
 
-@_task(NB08, 1, "precision, recall and F1 by hand", points=2)
-def _t08_1(c: _Ctx) -> str:
+@_task(NB09, 1, "precision, recall and F1 by hand", points=2)
+def _t09_1(c: _Ctx) -> str:
     y = np.array([3, 3, 3, 3, 1, 1, 2, 3, 0, 2])
     p = np.array([3, 3, 1, 1, 3, 1, 2, 3, 3, 3])
     for positive in (3, 5):
@@ -789,8 +789,8 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
-@_task(NB08, 2, "cross-entropy from logits")
-def _t08_2(c: _Ctx) -> str:
+@_task(NB09, 2, "cross-entropy from logits")
+def _t09_2(c: _Ctx) -> str:
     z = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0], [-2.0, 1.0, 1.5], [0.0, 0.0, 0.0]])
     y = np.array([0, 2, 1, 1])
     got = c.number("xent_from_logits(...)", c.call("xent_from_logits", z, y))
@@ -815,8 +815,8 @@ def _t08_2(c: _Ctx) -> str:
     return "xent_from_logits matches from_logits=True and is stable for large logits."
 
 
-@_task(NB08, 3, "score the test set once")
-def _t08_3(c: _Ctx) -> str:
+@_task(NB09, 3, "score the test set once")
+def _t09_3(c: _Ctx) -> str:
     model, d = c.get("model_final"), c.get("digits")
     acc = c.number("test_accuracy")
 

@@ -1,4 +1,4 @@
-"""helpers.bench: the budget table on fake numbers, and one real run on tiny notebooks."""
+"""instructor.bench: the budget table on fake numbers, and one real run on tiny notebooks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import bench
-from helpers.bench import NotebookResult, WrapperResult
+from instructor import bench
+from instructor.bench import NotebookResult, WrapperResult
 
 INFO = {"cpu": "Test CPU 3000", "cores": "2", "memory": "8.0 GB", "os": "Linux 6",
         "python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1", "profile": "default",

@@ -1,4 +1,4 @@
-"""python -m helpers.grade: points per task, survives broken notebooks, never modifies them.
+"""python -m instructor.grade: points per task, survives broken notebooks, never modifies them.
 
 Two grader runs over a folder of made-up students (tiny notebooks, plus one real solution):
 one with the default timeout, one with a short timeout for the notebooks that never end.
@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers import grade as g
+from instructor import grade as g
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = "03_momentum"

@@ -1,4 +1,4 @@
-"""helpers.handouts: executed notebooks rendered to HTML (a tiny notebook, a few seconds)."""
+"""instructor.handouts: executed notebooks rendered to HTML (a tiny notebook, a few seconds)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import handouts
+from instructor import handouts
 
 
 def _notebook(path: Path, *cells: nbformat.NotebookNode) -> Path:

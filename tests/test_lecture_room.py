@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -19,15 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LECTURES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def _load_colab_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("colab_cell", ROOT / "tools" / "colab_cell.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-colab_cell = _load_colab_tool()
+from instructor import colab_cell  # noqa: E402
 
 
 class _Recorder:
@@ -109,7 +100,7 @@ def test_colab_cell_is_current(path: Path) -> None:
     if not cells:
         pytest.skip("no colab cell (yet)")
     assert len(cells) == 1 and cells[0].source == colab_cell.SOURCE, (
-        f"{path.name}: run `python tools/colab_cell.py {path.relative_to(ROOT)}`")
+        f"{path.name}: run `python -m instructor.colab_cell {path.relative_to(ROOT)}`")
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code is cells[0], f"{path.name}: the colab cell must be the first code cell"
 
@@ -119,7 +110,8 @@ def test_every_cell_has_slide_metadata(path: Path) -> None:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     missing = [i for i, c in enumerate(cells)
                if "slide_type" not in c.get("metadata", {}).get("slideshow", {})]
-    assert not missing, f"{path.name}: cells {missing} lack slide metadata; run tools/slides.py"
+    assert not missing, (f"{path.name}: cells {missing} lack slide metadata; "
+                         "run python -m instructor.slides")
     assert cells[0]["metadata"]["slideshow"]["slide_type"] == "slide", (
         f"{path.name}: the title cell must open a slide")
 

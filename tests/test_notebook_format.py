@@ -88,7 +88,8 @@ def test_slide_metadata(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     missing = [i for i, c in enumerate(nb["cells"])
                if "slide_type" not in c.get("metadata", {}).get("slideshow", {})]
-    assert not missing, f"{path.name}: cells {missing} lack slide metadata; run tools/slides.py"
+    assert not missing, (f"{path.name}: cells {missing} lack slide metadata; "
+                         "run python -m instructor.slides")
 
 
 def test_readme_lists_every_lecture() -> None:

@@ -76,7 +76,7 @@ TOGETHER = {
     "03 optimizers": ["sgd", "momentum", "nesterov", "rmsprop", "adam"],
     "04 schedules": ["constant", "exponential", "step", "cosine", "linear", "plateau"],
     "05-07": ["plain", "early stopping", "dropout", "batch norm"],
-    "08 together": ["baseline", "combined", "cnn", "dropout", "l2", "batch norm"],
+    "09 together": ["baseline", "combined", "cnn", "dropout", "l2", "batch norm"],
 }
 
 

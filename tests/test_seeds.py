@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.bench import find_notebooks, run_notebook
+from instructor.bench import find_notebooks, run_notebook
 
 NOTEBOOKS = find_notebooks()
 SEEDS = (1, 2)

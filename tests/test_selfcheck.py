@@ -287,7 +287,7 @@ CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
         ({"answer_inference": "c"}, "old, non-inverted"),
         ({"answer_inference": "a"}, "no unit is dropped"),
     ]),
-    ("07_batch_normalization", 1, {"batchnorm_forward": bn_ok}, [
+    ("08_batch_normalization", 1, {"batchnorm_forward": bn_ok}, [
         ({"batchnorm_forward": lambda x, g, b, e=1e-3: g * (x - x.mean(0)) / np.sqrt(
             x.var(0, ddof=1) + e) + b}, "biased variance"),
         ({"batchnorm_forward": lambda x, g, b, e=1e-3: g * (x - x.mean(1, keepdims=True))
@@ -297,7 +297,7 @@ CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
         ({"batchnorm_forward": lambda x, g, b, e=1e-3: (x - x.mean(0)) / np.sqrt(
             x.var(0) + e)}, "gamma and beta"),
     ]),
-    ("07_batch_normalization", 2, {"batchnorm_inference": bn_inf_ok}, [
+    ("08_batch_normalization", 2, {"batchnorm_inference": bn_inf_ok}, [
         ({"batchnorm_inference": lambda x, mm, mv, g, b, e=1e-3: bn_ok(x, g, b, e)},
          "moving statistics"),
         ({"batchnorm_inference": lambda x, mm, mv, g, b, e=1e-3: g * (x - mm) / (mv + e) + b},
@@ -305,11 +305,11 @@ CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
         ({"batchnorm_inference": lambda x, mm, mv, g, b, e=1e-3: (x - mm) / np.sqrt(mv + e)},
          "gamma and beta"),
     ]),
-    ("07_batch_normalization", 3, {"answer_bias": "a"}, [
+    ("08_batch_normalization", 3, {"answer_bias": "a"}, [
         ({"answer_bias": "c"}, "mean subtraction"),
         ({"answer_bias": "b"}, "memory"),
     ]),
-    ("08_putting_it_together", 1, {"precision_recall_f1": prf_ok}, [
+    ("09_putting_it_together", 1, {"precision_recall_f1": prf_ok}, [
         ({"precision_recall_f1": lambda y, p, k: prf_ok(y, p, k)[1::-1] + prf_ok(y, p, k)[2:]},
          "swapped"),
         ({"precision_recall_f1": lambda y, p, k: (*prf_ok(y, p, k)[:2],
@@ -317,7 +317,7 @@ CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
          "harmonic mean"),
         ({"precision_recall_f1": lambda y, p, k: [np.mean(y == p)] * 3}, "accuracy"),
     ]),
-    ("08_putting_it_together", 2, {"xent_from_logits": xent_ok}, [
+    ("09_putting_it_together", 2, {"xent_from_logits": xent_ok}, [
         ({"xent_from_logits": lambda z, y: -np.log(np.abs(z[np.arange(len(y)), y])
                                                    + 1e-12).mean()}, "from_logits"),
         ({"xent_from_logits": lambda z, y: xent_ok(z, y) * len(y)}, "do not sum"),
@@ -325,7 +325,7 @@ CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
             (np.exp(z) / np.exp(z).sum(1, keepdims=True))[np.arange(len(y)), y]).mean()},
          "overflows"),
     ]),
-    ("08_putting_it_together", 3, {"model_final": ArgmaxModel(), "digits": DIGITS,
+    ("09_putting_it_together", 3, {"model_final": ArgmaxModel(), "digits": DIGITS,
                                    "test_accuracy": ACC(XTE, YTE)}, [
         ({"model_final": ArgmaxModel(), "digits": DIGITS, "test_accuracy": ACC(XVA, YVA)},
          "validation accuracy"),
@@ -383,7 +383,7 @@ def test_unsolved_stub_is_rejected(nb: str, n: int, good: dict, mistakes: list) 
     assert score_task(nb, n, unsolved)[0] == 0
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflowing mistake of 08:task2
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflowing mistake of 09:task2
 @pytest.mark.parametrize(("nb", "n", "good", "mistakes"), CASES, ids=IDS)
 def test_mistakes_are_named(nb: str, n: int, good: dict, mistakes: list) -> None:
     assert len(mistakes) >= 2

@@ -4,7 +4,7 @@ A markdown cell that starts with ``#`` or ``##`` opens a slide, ``###`` a sub-sl
 every other cell continues the current slide; the Colab install cell is skipped.
 Run after editing a notebook:
 
-    python tools/slides.py notebooks/*.ipynb solutions/*.ipynb
+    python -m instructor.slides notebooks/*.ipynb solutions/*.ipynb
 """
 
 from __future__ import annotations

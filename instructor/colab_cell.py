@@ -8,7 +8,7 @@ variable is unset it stops with an instruction instead of guessing a URL.
 It becomes the first code cell of the notebook (right after the title), tagged
 ``colab``; running the tool again replaces that cell's source, never adds a second one:
 
-    python tools/colab_cell.py notebooks/08_putting_it_together.ipynb
+    python -m instructor.colab_cell notebooks/09_putting_it_together.ipynb
 """
 
 from __future__ import annotations

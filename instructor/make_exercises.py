@@ -2,8 +2,8 @@
 
 The solutions are the source; the exercises are never edited by hand::
 
-    python -m helpers.make_exercises solutions exercises          # (re)write exercises/
-    python -m helpers.make_exercises solutions exercises --check  # exit 1 if they drifted
+    python -m instructor.make_exercises solutions exercises          # (re)write exercises/
+    python -m instructor.make_exercises solutions exercises --check  # exit 1 if they drifted
 
 Markers in a solution notebook:
 
@@ -179,7 +179,7 @@ def generate(src: str | Path, dst: str | Path, *, check: bool = False) -> list[P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.make_exercises",
+    parser = argparse.ArgumentParser(prog="python -m instructor.make_exercises",
                                      description="Generate exercises/ from solutions/.")
     parser.add_argument("src", help="directory of the solution notebooks")
     parser.add_argument("dst", help="directory of the exercise notebooks")

@@ -2,7 +2,7 @@
 
 ::
 
-    python -m helpers.grade SUBMISSIONS_DIR --out grades.csv [--timeout 300]
+    python -m instructor.grade SUBMISSIONS_DIR --out grades.csv [--timeout 300]
                             [--notebooks 01_overfitting,03_momentum]
 
 ``SUBMISSIONS_DIR`` holds one folder per student, ``<student>/<notebook>.ipynb``.
@@ -329,7 +329,7 @@ def grade(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.grade",
+    parser = argparse.ArgumentParser(prog="python -m instructor.grade",
                                      description="Grade <student>/<notebook>.ipynb into a CSV.")
     parser.add_argument("submissions", help="folder with one sub-folder per student")
     parser.add_argument("--out", default="grades.csv", help="CSV to write (default grades.csv)")

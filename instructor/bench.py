@@ -1,4 +1,4 @@
-"""Measure the course against its budgets: ``python -m helpers.bench --out docs/benchmark.md``.
+"""Measure the course against its budgets: ``python -m instructor.bench --out docs/benchmark.md``.
 
 For each lecture notebook (all of ``notebooks/``, or those named on the command line)
 the benchmark runs every cell in a fresh kernel, as "Run All" would, and records
@@ -397,7 +397,7 @@ def format_report(
     lines = [
         "# Benchmark: the course against its budgets",
         "",
-        f"Measured {when:%Y-%m-%d %H:%M %Z} by `python -m helpers.bench` (`make bench`);"
+        f"Measured {when:%Y-%m-%d %H:%M %Z} by `python -m instructor.bench` (`make bench`);"
         " regenerate it, do not edit it.",
         "",
         f"- machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores, "
@@ -472,8 +472,8 @@ def format_report(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m helpers.bench [NOTEBOOK ...] [--out FILE] [--check]``."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split(
+    """Command line: ``python -m instructor.bench [NOTEBOOK ...] [--out FILE] [--check]``."""
+    parser = argparse.ArgumentParser(prog="python -m instructor.bench", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*",
                         help="notebook paths or number prefixes (default: all of notebooks/)")

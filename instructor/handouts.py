@@ -7,7 +7,7 @@ handout (showing the error) and is marked as failed in the index and in the exit
 
 Command line (``make handouts``)::
 
-    python -m helpers.handouts notebooks handouts [--timeout 600] [--kernel python3]
+    python -m instructor.handouts notebooks handouts [--timeout 600] [--kernel python3]
 
 Nothing runs at import: everything happens in :func:`render` and :func:`main`.
 """
@@ -194,9 +194,9 @@ def render(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m helpers.handouts SRC OUT``; exit status 1 if a notebook failed."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.handouts", description=__doc__.split(
-        "\n\n")[0])
+    """Command line: ``python -m instructor.handouts SRC OUT``; exit 1 if a notebook failed."""
+    parser = argparse.ArgumentParser(prog="python -m instructor.handouts",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("src", type=Path, help="folder of notebooks (or one notebook)")
     parser.add_argument("out", type=Path, help="folder for the HTML handouts")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (600)")

@@ -1,0 +1,9 @@
+"""What lecturers and teaching assistants run; learners never import it.
+
+- :mod:`instructor.make_exercises`  ``python -m instructor.make_exercises solutions exercises``
+- :mod:`instructor.grade`           ``python -m instructor.grade SUBMISSIONS --out grades.csv``
+- :mod:`instructor.bench`           ``python -m instructor.bench``: run time, memory, widget latency
+- :mod:`instructor.handouts`        ``python -m instructor.handouts notebooks handouts``
+- :mod:`instructor.slides`          slide metadata from headings
+- :mod:`instructor.colab_cell`      the Colab set-up cell of each lecture
+"""
