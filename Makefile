@@ -4,6 +4,7 @@
 #   make lab         open the course in JupyterLab
 #   make test        run every test: helpers, all notebooks, solutions, exercises, grader
 #   make test-seeds  re-run the notebooks' claim checks under COURSE_SEED=1 and 2 (slow)
+#   make test-full   run every lecture and solution under COURSE_PROFILE=full (slow)
 #   make bench       measure every notebook against the budgets -> docs/benchmark.md
 #   make exercises   regenerate exercises/ from solutions/
 #   make handouts    render executed notebooks to HTML in handouts/
@@ -18,7 +19,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-browser bench exercises handouts lint clean install
+.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install
 
 install: $(STAMP)
 
@@ -42,6 +43,9 @@ test-fast: $(STAMP)
 
 test-seeds: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist load -m slow --run-slow tests
+
+test-full: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist load -m full --run-full tests
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser tests

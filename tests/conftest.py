@@ -1,6 +1,7 @@
 """Shared test configuration.
 
-- ``--run-slow`` enables tests marked ``slow`` (the notebooks under other seeds).
+- ``--run-slow`` enables tests marked ``slow`` (the notebooks under other seeds), and
+  ``--run-full`` those marked ``full`` (lectures and solutions under ``COURSE_PROFILE=full``).
 - Every test runs with TensorFlow's logs silenced and with a private data cache,
   so tests never depend on (or damage) the user's cache.
 - The whole session is offline (``COURSE_OFFLINE=1``, unless already set): ``tests/offline``
@@ -36,15 +37,19 @@ course_offline.install_from_env()
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False,
                      help="run tests marked slow (notebooks under several seeds)")
+    parser.addoption("--run-full", action="store_true", default=False,
+                     help="run tests marked full (notebooks under COURSE_PROFILE=full)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --run-slow (make test-seeds)")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+    gates = {"slow": ("--run-slow", "make test-seeds"), "full": ("--run-full", "make test-full")}
+    for marker, (option, target) in gates.items():
+        if config.getoption(option):
+            continue
+        skip = pytest.mark.skip(reason=f"{marker}: run with {option} ({target})")
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture

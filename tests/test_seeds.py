@@ -1,10 +1,13 @@
-"""Every claim holds for any seed, not for one lucky seed (``make test-seeds``).
+"""Every claim holds for any seed and under both profiles, not for one lucky run.
 
-``make test`` runs the notebooks under the default seed (nbval). This re-runs every
-lecture notebook in a fresh kernel under ``COURSE_SEED=1`` and ``2``; a claim check
-that fails (:class:`helpers.checks.ClaimError`) fails the test with the claim's sentence
-and numbers. Slow (about a minute per notebook and seed): marked ``slow``, skipped
-unless ``--run-slow``.
+``make test`` runs the notebooks under the default seed and profile (nbval). Two slower
+runs repeat them in fresh kernels; a claim check that fails
+(:class:`helpers.checks.ClaimError`) fails the test with the claim's sentence and numbers:
+
+- ``make test-seeds``: every lecture under ``COURSE_SEED=1`` and ``2`` (marked ``slow``,
+  skipped unless ``--run-slow``);
+- ``make test-full``: every lecture and every solution under ``COURSE_PROFILE=full``
+  (three times the data and epochs; marked ``full``, skipped unless ``--run-full``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from instructor.bench import find_notebooks, run_notebook
+from instructor.bench import ROOT, find_notebooks, run_notebook
 
 NOTEBOOKS = find_notebooks()
+SOLUTIONS = find_notebooks(folder=ROOT / "solutions")
 SEEDS = (1, 2)
+
+
+def _run(path: Path, setting: str) -> None:
+    result = run_notebook(path, timeout=900, measure=False)
+    if result.error and result.error.startswith("ClaimError"):
+        pytest.fail(f"{path.name} under {setting}: {result.error}", pytrace=False)
+    assert result.error is None, f"{path.name} under {setting} failed: {result.error}"
 
 
 @pytest.mark.slow
@@ -25,7 +36,12 @@ SEEDS = (1, 2)
 def test_claims_hold_under_other_seeds(path: Path, seed: int,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_SEED", str(seed))  # the kernel inherits the environment
-    result = run_notebook(path, timeout=300, measure=False)
-    if result.error and result.error.startswith("ClaimError"):
-        pytest.fail(f"{path.name} under COURSE_SEED={seed}: {result.error}", pytrace=False)
-    assert result.error is None, f"{path.name} under COURSE_SEED={seed} failed: {result.error}"
+    _run(path, f"COURSE_SEED={seed}")
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS,
+                         ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS + SOLUTIONS])
+def test_claims_hold_under_the_full_profile(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    _run(path, "COURSE_PROFILE=full")
