@@ -18,7 +18,7 @@ LECTURES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 ALL = LECTURES + SOLUTIONS + EXERCISES
-WIDGET_LECTURES = {"01", "02", "03", "04", "06"}
+WIDGET_LECTURES = {"01", "02", "03", "04", "06", "07"}
 
 
 def _ids(paths: list[Path]) -> list[str]:
