@@ -25,12 +25,12 @@ def test_reinitialize_redraws_weights_resets_optimizer_and_keeps_the_rate() -> N
     m.fit(d.x_train, d.y_train, epochs=2, batch_size=50, verbose=0)
     assert int(m.optimizer.iterations.numpy()) == 8
     trained = m.get_weights()
-    assert any(not np.allclose(a, b) for a, b in zip(start, trained))
+    assert any(not np.allclose(a, b) for a, b in zip(start, trained, strict=True))
     bn = next(layer for layer in m.layers if isinstance(layer, keras.layers.BatchNormalization))
     assert not np.allclose(bn.moving_mean.numpy(), 0.0)
 
     models.reinitialize(m, seed=5)
-    for a, b in zip(start, m.get_weights()):          # the same seed draws the same weights
+    for a, b in zip(start, m.get_weights(), strict=True):   # same seed, same weights
         np.testing.assert_allclose(a, b)
     assert int(m.optimizer.iterations.numpy()) == 0
     assert all(not np.any(v.numpy()) for v in m.optimizer.variables
@@ -47,7 +47,7 @@ def test_reinitialize_redraws_weights_resets_optimizer_and_keeps_the_rate() -> N
     again = m.get_weights()
     models.reinitialize(m, seed=5)
     m.fit(d.x_train, d.y_train, epochs=2, batch_size=50, verbose=0, shuffle=False)
-    for a, b in zip(again, m.get_weights()):
+    for a, b in zip(again, m.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
