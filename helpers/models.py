@@ -18,7 +18,7 @@ from helpers import config
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["build_mlp", "compile_classifier", "count_params", "dense_flops"]
+__all__ = ["build_mlp", "compile_classifier", "count_params", "dense_flops", "reinitialize"]
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "elu", "gelu", "linear")
 
@@ -183,3 +183,71 @@ def dense_flops(model: keras.Model) -> int:
             n_in, n_out = layer.kernel.shape
             total += 2 * int(n_in) * int(n_out)
     return total
+
+
+_INITIALIZED = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+
+
+def _layers(model: Any) -> list[Any]:
+    """Every layer of ``model``, nested models (such as a ``Sequential`` block) flattened."""
+    out = []
+    for layer in getattr(model, "layers", []):
+        out.append(layer)
+        out.extend(_layers(layer))
+    return out
+
+
+def reinitialize(model: keras.Model, seed: int | None = None) -> keras.Model:
+    """Give a built, compiled model fresh initial weights and a fresh optimizer, in place.
+
+    Building and tracing a new Keras model costs about a second or two; training
+    the *same* compiled model again from new initial weights costs nothing extra.
+    Every kernel, bias, BN scale/shift and BN moving statistic is drawn again
+    from its layer's initializer, and the optimizer's step counter and moment
+    estimates are set to zero (its learning rate is kept).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model (compiled or not).
+    seed : int, optional
+        Seed set (through :func:`helpers.config.set_seed`) before drawing;
+        ``None`` uses ``COURSE_SEED``.
+
+    Returns
+    -------
+    keras.Model
+        The same model, so that calls can be chained.
+
+    Examples
+    --------
+    >>> from helpers.models import build_mlp, compile_classifier, reinitialize
+    >>> m = compile_classifier(build_mlp(4, (8,), 3))
+    >>> reinitialize(m, seed=1) is m
+    True
+    """
+    if not getattr(model, "built", False):
+        raise ValueError(f"the model {getattr(model, 'name', model)!r} is not built yet")
+    seed = config.set_seed(seed)
+    import keras
+    import numpy as np
+
+    # A Keras 3 initializer fixes its seed when it is created and draws the same values on
+    # every call, so each weight gets a new initializer of the same kind with a new seed.
+    rng = np.random.default_rng(seed)
+    for layer in _layers(model):
+        for name in _INITIALIZED:
+            var = getattr(layer, name, None)
+            init = getattr(layer, f"{name}_initializer", None)
+            if isinstance(var, keras.Variable) and init is not None:
+                cfg = init.get_config()
+                if "seed" in cfg:
+                    cfg["seed"] = int(rng.integers(2**31 - 1))
+                var.assign(type(init).from_config(cfg)(var.shape, dtype=var.dtype))
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        rate = getattr(optimizer, "learning_rate", None)
+        for var in optimizer.variables:
+            if var is not rate:
+                var.assign(keras.ops.zeros(var.shape, dtype=var.dtype))
+    return model
