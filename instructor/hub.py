@@ -279,6 +279,13 @@ def build_runtime(runtime: Path, source_prefix: Path = Path(sys.prefix),
             pth.unlink()
     shutil.copytree(root / "helpers", site / "helpers",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # no "get notified about Jupyter news?" pop-up in 30 students' JupyterLabs
+    overrides = runtime / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    settings = json.loads(overrides.read_text()) if overrides.exists() else {}
+    settings.setdefault("@jupyterlab/apputils-extension:notification", {})["fetchNews"] = "false"
+    overrides.unlink(missing_ok=True)  # a hard link into the lecturer's .venv: never edit it
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    overrides.write_text(json.dumps(settings, indent=1), encoding="utf-8")
     subprocess.run([str(runtime / "bin" / "python"), "-m", "compileall", "-q",
                     str(site / "helpers")], check=False)
     for path in [runtime, *runtime.rglob("*")]:
@@ -387,6 +394,7 @@ class HubSettings:
     proxy: str
     mem_limit: str = MEM_LIMIT
     nproc_limit: int = NPROC_LIMIT
+    ip: str = "127.0.0.1"
     users: list[str] = field(default_factory=list)
     lab_args: list[str] = field(default_factory=list)
 
@@ -440,7 +448,7 @@ def start(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     settings = HubSettings(port=port, class_list=str(args.class_list.resolve()),
                            runtime=str(runtime), state=str(state), proxy=str(proxy),
-                           mem_limit=args.mem_limit, users=sorted(users),
+                           mem_limit=args.mem_limit, users=sorted(users), ip=args.ip,
                            lab_args=list(args.lab_arg or []))
     config = settings.write(state)
     changed = protect(private_paths()) if args.protect else {}
@@ -454,7 +462,7 @@ def start(args: argparse.Namespace) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)],
                            cwd=state, env=env)
-    print(f"JupyterHub: http://127.0.0.1:{port}/  ({len(users)} students; Ctrl-C stops it)",
+    print(f"JupyterHub: http://{args.ip}:{port}/  ({len(users)} students; Ctrl-C stops it)",
           flush=True)
 
     def forward(signum: int, _frame: object) -> None:
@@ -491,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--students", type=int, default=3,
                    help="size of the class list created when it is missing")
     p.add_argument("--port", type=int, default=8000, help="0: a free port")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="address students connect to; the room's network: this machine's "
+                        "address on it (plain HTTP: a trusted network only)")
     p.add_argument("--root", type=Path, default=Path("/srv/course-hub"))
     p.add_argument("--home-base", type=Path, default=Path("/home"))
     p.add_argument("--proxy-dir", type=Path, default=ROOT / ".hub")

@@ -84,7 +84,7 @@ def configure(c: Any, s: dict[str, Any]) -> None:
     from instructor.hub import parse_bytes
 
     state, runtime = Path(s["state"]), Path(s["runtime"])
-    c.JupyterHub.bind_url = f"http://127.0.0.1:{s['port']}"
+    c.JupyterHub.bind_url = f"http://{s.get('ip', '127.0.0.1')}:{s['port']}"
     c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{s.get('hub_port') or _free()}"
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.get('proxy_api_port') or _free()}"
     c.ConfigurableHTTPProxy.command = [s["proxy"]]
