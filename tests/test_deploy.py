@@ -65,6 +65,7 @@ def test_binder_environment_mirrors_pyproject() -> None:
         "no local requirement in binder/environment.yml: postBuild installs the course")
 
 
+@pytest.mark.classroom  # a venv and a build from PyPI: minutes on a busy machine
 def test_postbuild_installs_helpers_but_not_instructor(tmp_path: Path) -> None:
     post = ROOT / "binder" / "postBuild"
     assert os.access(post, os.X_OK), "repo2docker runs binder/postBuild: it must be executable"
