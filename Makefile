@@ -10,6 +10,8 @@
 #   make release RELEASE=dir  write the student release (no solutions, no hidden checks)
 #   make handouts    render executed notebooks to HTML in handouts/
 #   make lint        ruff
+#   make wheelhouse  every wheel for an offline room, on a USB stick (docs/classroom.md)
+#   make hub         serve the course to a room with JupyterHub, as root (docs/classroom.md)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -20,7 +22,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release
+.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom
 
 install: $(STAMP)
 
@@ -40,7 +42,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_NB)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow and not browser"
+	$(BIN)/python -m pytest tests -m "not slow and not browser and not classroom"
 
 test-seeds: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist load -m slow --run-slow tests
@@ -69,3 +71,27 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) handouts .pytest_cache
+
+# The lecture room and the classroom (docs/classroom.md).
+# make wheelhouse WHEELHOUSE=/media/usb/wheelhouse PLATFORMS="linux macos windows" PYTHONS="3.11"
+WHEELHOUSE ?= wheelhouse
+PLATFORMS  ?= linux-x86_64 macos-arm64 windows-amd64
+PYTHONS    ?= 3.10 3.11 3.12
+wheelhouse: $(STAMP)
+	$(BIN)/python -m instructor.wheelhouse --out $(WHEELHOUSE) --platform $(PLATFORMS) \
+		--python $(PYTHONS)
+
+# sudo make hub [HUB_CLASS=class.csv] [HUB_STUDENTS=30] [HUB_PORT=8000]; Ctrl-C stops it
+HUB_CLASS    ?= class.csv
+HUB_STUDENTS ?= 3
+HUB_PORT     ?= 8000
+hub: $(STAMP)
+	$(BIN)/python -m instructor.hub start --class $(HUB_CLASS) --students $(HUB_STUDENTS) \
+		--port $(HUB_PORT)
+
+# the wheelhouse and hub tests alone (they are part of `make test` too; minutes, root, npm)
+test-classroom: $(STAMP)
+	$(BIN)/python -m pytest -m classroom tests
+
+hub-remove: $(STAMP)
+	$(BIN)/python -m instructor.hub remove --class $(HUB_CLASS)
