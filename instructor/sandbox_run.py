@@ -79,7 +79,8 @@ def _client(nb: Any, workdir: str) -> Any:
 
     return Client(nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
                   error_on_timeout={"ename": "Timeout", "evalue": "", "traceback": []},
-                  startup_timeout=90, resources={"metadata": {"path": workdir}})
+                  startup_timeout=90, shutdown_kernel="immediate",
+                  resources={"metadata": {"path": workdir}})
 
 
 def _error(cell: Any) -> str | None:

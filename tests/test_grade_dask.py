@@ -62,7 +62,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
 
 def test_dask_workers_grade_like_one_job(cluster: str, tmp_path: Path) -> None:
     subs = tmp_path / "submissions"
-    make_class(subs)
+    make_class(subs, small=True)
     limits = sb.Limits(timeout=8, probe_timeout=10, startup=60)
     outs = {}
     for name, kwargs in {"one": {"jobs": 1}, "dask": {"scheduler": cluster},
