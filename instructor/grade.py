@@ -238,7 +238,7 @@ class _Runner:
         try:
             if scheduler == "local":
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1,
-                                            dashboard_address=None)
+                                            dashboard_address=":0")
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(scheduler, timeout="10s")
