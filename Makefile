@@ -6,6 +6,7 @@
 #   make test-seeds  re-run the notebooks' claim checks under COURSE_SEED=1 and 2 (slow)
 #   make bench       measure every notebook against the budgets -> docs/benchmark.md
 #   make exercises   regenerate exercises/ from solutions/
+#   make release RELEASE=dir  write the student release (no solutions, no hidden checks)
 #   make handouts    render executed notebooks to HTML in handouts/
 #   make lint        ruff
 
@@ -18,7 +19,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-browser bench exercises handouts lint clean install
+.PHONY: lab test test-fast test-seeds test-browser bench exercises release handouts lint clean install
 
 install: $(STAMP)
 
@@ -51,6 +52,10 @@ bench: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python -m instructor.make_exercises solutions exercises
+
+release: $(STAMP)
+	@test -n "$(RELEASE)" || { echo "usage: make release RELEASE=DIR (a new or empty directory)" >&2; exit 2; }
+	$(BIN)/python -m instructor.release "$(RELEASE)" $(if $(FORCE),--force,)
 
 handouts: $(STAMP)
 	$(BIN)/python -m instructor.handouts notebooks handouts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import nbformat
 import pytest
 
 from helpers.selfcheck import TASKS
+from instructor import checks
 from instructor import make_exercises as mx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,3 +179,38 @@ def test_unsolved_exercise_fails_its_checks_in_words(tmp_path: Path) -> None:
     stubs = [c for c in nb.cells if 'raise NotImplementedError("Task' in c.source]
     assert all(o.ename == "NotImplementedError" for c in stubs for o in c.outputs
                if o.output_type == "error")
+
+
+# --------------------------------------------------------------------------- hidden checks
+
+
+def _grade_in_kernel(path: Path, tmp_path: Path, allow_errors: bool) -> list[checks.Verdict]:
+    """Run the notebook without its check cells, then the probe, in one real kernel."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells
+                if not (c.cell_type == "code" and "check" in c.metadata.get("tags", []))]
+    out = tmp_path / "answers.json"
+    nb.cells.append(nbformat.v4.new_code_cell(checks.probe_source(path.stem, str(out))))
+    NotebookClient(nb, timeout=600, allow_errors=allow_errors, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = out.read_text(encoding="utf-8")
+    assert len(text) < 5_000_000, "the probe's answers must stay small"
+    return checks.judge(path.stem, json.loads(text))
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_solution_scores_full_marks_in_a_kernel(path: Path, tmp_path: Path) -> None:
+    verdicts = _grade_in_kernel(path, tmp_path, allow_errors=False)
+    assert [v.key for v in verdicts] == [t.key for t in checks.tasks(path.stem)]
+    for v in verdicts:
+        assert (v.status, v.points) == ("pass", v.max_points), v.message
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
+def test_exercise_scores_zero_and_says_not_solved(path: Path, tmp_path: Path) -> None:
+    verdicts = _grade_in_kernel(EXERCISES / path.name, tmp_path, allow_errors=True)
+    for v in verdicts:
+        assert (v.status, v.points) == ("not solved", 0), v.message
+        assert "not solved" in v.message

@@ -1,0 +1,171 @@
+"""Hidden checks of exercise 03 (momentum): references, mistakes, hidden cases, the key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from helpers.selfcheck import ex03_momentum as public
+from instructor.checks._base import Bad, Check, array, choice_checks, close, integer, outcome
+
+# --------------------------------------------------------------------------- task 1
+
+
+def momentum_ref(w: Any, v: Any, g: Any, lr: float, beta: float) -> tuple[Any, Any]:
+    v = beta * v - lr * g
+    return w + v, v
+
+
+def _sgd(w, v, g, lr, beta):
+    return w - lr * g, v
+
+
+def _uphill(w, v, g, lr, beta):
+    v = beta * v + lr * g
+    return w + v, v
+
+
+def _no_beta(w, v, g, lr, beta):
+    v = v - lr * g
+    return w + v, v
+
+
+def _late(w, v, g, lr, beta):
+    return w + v, beta * v - lr * g
+
+
+MOMENTUM_MISTAKES: dict[str, Callable[..., Any]] = {
+    "the velocity is ignored (or the old one is returned): this is plain SGD": _sgd,
+    "wrong sign: the step goes uphill (v = beta*v - lr*grad)": _uphill,
+    "you forgot beta: the velocity must decay (v = beta*v - lr*grad)": _no_beta,
+    "update v first, then move w by the NEW velocity": _late,
+}
+
+_WALKS = [(w, f"public walk {i + 1}") for i, w in enumerate(public.PUBLIC_INPUTS[1])] + [
+    ({"curvature": [2.0, 10.0, 0.5], "start": [1.0, -1.0, 2.0], "lr": 0.05, "beta": 0.8,
+      "steps": 12}, "hidden walk: a bowl in three dimensions"),
+    ({"curvature": [1.0, 25.0], "start": [-1.5, 0.5], "lr": 0.03, "beta": 0.0, "steps": 6},
+     "hidden walk: beta = 0 is plain SGD"),
+    ({"curvature": [4.0, 0.25], "start": [0.3, 3.0], "lr": 0.2, "beta": 0.99, "steps": 10},
+     "hidden walk: strong momentum, large rate"),
+]
+
+
+def path_ref(step: Callable[..., Any], walk: dict[str, Any]) -> np.ndarray:
+    w, v = np.array(walk["start"], dtype=float), np.zeros(len(walk["start"]))
+    points = []
+    for _ in range(walk["steps"]):
+        w, v = step(w, v, np.array(walk["curvature"]) * w, walk["lr"], walk["beta"])
+        points.append(np.asarray(w, dtype=float))
+    return np.array(points)
+
+
+def probe_1(rt, inp):
+    def path(walk):
+        w = rt.np.array(walk["start"], dtype=float)
+        v = rt.np.zeros(len(walk["start"]))
+        points = []
+        for _ in range(walk["steps"]):
+            w, v = rt.call("momentum_step", w, v, rt.np.array(walk["curvature"]) * w,
+                           walk["lr"], walk["beta"])
+            points.append(rt.np.asarray(w, dtype=float))
+        return points
+
+    return {"paths": [rt.outcome(path, walk) for walk in inp["walks"]]}
+
+
+def judge_1(answer: Any) -> list[Check]:
+    paths = answer.get("paths") if isinstance(answer, dict) else None
+    if not isinstance(paths, list) or len(paths) != len(_WALKS):
+        raise Bad("the probe's answer is malformed")
+    checks = []
+    for (walk, name), o in zip(_WALKS, paths, strict=True):
+        shape = (walk["steps"], len(walk["start"]))
+        try:
+            got = array(outcome(o, "momentum_step"), shape, "the path of w")
+        except Bad as err:
+            checks.append(Check(name, 0.0, str(err)))
+            continue
+        if close(got, path_ref(momentum_ref, walk)):
+            checks.append(Check(name, 1.0))
+            continue
+        cause = next((h for h, f in MOMENTUM_MISTAKES.items()
+                      if close(got, path_ref(f, walk))), None)
+        checks.append(Check(name, 0.0, "wrong path" + (f"; likely cause: {cause}"
+                                                       if cause else "")))
+    return checks
+
+
+# --------------------------------------------------------------------------- task 2
+
+
+def steps_ref(beta: float, lr: float = 0.03, tol: float = 1e-4, limit: int = 1000) -> int | None:
+    w, v = np.array([-1.5, 0.5]), np.zeros(2)
+    for k in range(1, limit + 1):
+        w, v = momentum_ref(w, v, np.array([1.0, 25.0]) * w, lr, beta)
+        if 0.5 * (w[0] ** 2 + 25.0 * w[1] ** 2) < tol:
+            return k
+    return None
+
+
+def probe_2(rt, inp):
+    return {"steps_sgd": rt.value("steps_sgd"), "steps_momentum": rt.value("steps_momentum")}
+
+
+def judge_2(answer: Any) -> list[Check]:
+    expected = {"steps_sgd": steps_ref(0.0), "steps_momentum": steps_ref(0.9)}
+    got = {k: outcome(answer.get(k), k) for k in expected}
+    if got == {"steps_sgd": expected["steps_momentum"], "steps_momentum": expected["steps_sgd"]}:
+        return [Check("steps_sgd and steps_momentum", 0.0, "the two numbers are swapped: SGD "
+                      "is momentum with beta = 0")]
+    checks = []
+    for k, want in expected.items():
+        try:
+            v = None if got[k] is None else integer(got[k], k)
+        except Bad as err:
+            checks.append(Check(f"{k} is the exact count", 0.0, str(err)))
+            continue
+        if v == want:
+            checks.append(Check(f"{k} is the exact count", 1.0))
+        elif v is not None and want is not None and v == want - 1:
+            checks.append(Check(f"{k} is the exact count", 0.0, "off by one: count the "
+                                "updates made, starting at 1 for the first step"))
+        elif v is not None and want is not None and v == want + 1:
+            checks.append(Check(f"{k} is the exact count", 0.0, "off by one: stop at the first "
+                                "step whose loss is below 1e-4"))
+        else:
+            checks.append(Check(f"{k} is the exact count", 0.0, "wrong count: use lr = 0.03, "
+                                "start at (-1.5, 0.5), and stop at the first step with "
+                                "f(w) < 1e-4"))
+    return checks
+
+
+# --------------------------------------------------------------------------- task 3
+
+KEY3 = "b"
+WHY3 = {
+    "a": "Dropout is a regularizer, not part of any optimizer.",
+    "c": "Adam's step size does not decay by itself; a schedule does that (notebook 04).",
+    "d": "Nesterov's look-ahead is a variant of momentum; Adam's second ingredient is "
+         "something else.",
+}
+
+
+def probe_3(rt, inp):
+    return {"answer": rt.value("answer_adam")}
+
+
+def judge_3(answer: Any) -> list[Check]:
+    return choice_checks(answer, "abcd", KEY3, WHY3)
+
+
+INPUTS = {1: {"walks": [w for w, _ in _WALKS]}}
+
+
+def public_tables() -> dict[int, Any]:
+    return {1: [{"expected": path_ref(momentum_ref, walk)[-1].tolist(),
+                 "mistakes": {h: path_ref(f, walk)[-1].tolist()
+                              for h, f in MOMENTUM_MISTAKES.items()}}
+                for walk in public.PUBLIC_INPUTS[1]]}

@@ -1,0 +1,282 @@
+"""python -m instructor.release: the student bundle holds no answer, installs and runs.
+
+The bundle is written once per test session. "No answer" is checked three ways, on every
+text file of the bundle: no line of solution code (the code between the solution markers
+of solutions/, and the text of the markdown answers), no hidden check (no line of
+instructor/checks that is not also public in helpers/, no reference implementation, no
+instructor file), no answer key (no multiple-choice letter next to its variable, no
+explanation of a wrong letter). Then a fresh virtual environment installs the bundle and
+runs one exercise with its public checks.
+
+The fresh environment is made fast: ``python -m venv --without-pip``, a ``.pth`` file that
+points at this environment's site-packages (TensorFlow and Jupyter are not reinstalled),
+then this environment's pip installs the bundle into it with
+``--no-deps --no-build-isolation`` (a regular, non-editable install of ``helpers`` only).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from instructor import checks, release
+from instructor import make_exercises as mx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _lines(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        nb = nbformat.reads(text, as_version=4)
+        return [_norm(ln) for c in nb.cells for ln in c.source.split("\n")]
+    return [_norm(ln) for ln in text.split("\n")]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "course"
+    assert release.main([str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def bundle_lines(bundle: Path) -> dict[str, set[str]]:
+    return {str(p.relative_to(bundle)): set(_lines(p))
+            for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+
+# --------------------------------------------------------------------------- what is in it
+
+
+def test_bundle_has_what_a_student_needs(bundle: Path) -> None:
+    names = {p.name for p in bundle.iterdir()}
+    assert names == {"notebooks", "exercises", "helpers", "docs", "environment.yml",
+                     "pyproject.toml", "README.md", "Makefile", ".gitignore"}
+    for folder in ("notebooks", "exercises"):
+        assert sorted(p.name for p in (bundle / folder).glob("*.ipynb")) == sorted(
+            p.name for p in (ROOT / folder).glob("*.ipynb"))
+    assert (bundle / "helpers" / "selfcheck" / "__init__.py").is_file()
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    for words in ("Install", "make lab", "Self-check", "Hand in", "hidden checks"):
+        assert words in readme
+    import tomllib
+
+    project = tomllib.loads((bundle / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["tool"]["setuptools"]["packages"] == ["helpers", "helpers.selfcheck"]
+    assert "optional-dependencies" not in project["project"]
+
+
+def test_no_solutions_no_instructor_no_tests(bundle: Path) -> None:
+    for p in bundle.rglob("*"):
+        rel = p.relative_to(bundle).as_posix()
+        assert not re.search(r"(^|/)(solutions|instructor|tests|\.ci)(/|$)", rel), rel
+        if p.suffix == ".py":
+            assert rel.startswith("helpers/"), rel
+    text = "\n".join("\n".join(v) for v in _all_text(bundle).values())
+    assert "solutions/" not in text and "import instructor" not in text
+    assert "from instructor" not in text
+
+
+def _all_text(bundle: Path) -> dict[str, list[str]]:
+    return {str(p.relative_to(bundle)): _lines(p) for p in bundle.rglob("*") if p.is_file()}
+
+
+def test_every_relative_link_resolves_inside_the_bundle(bundle: Path) -> None:
+    for nb_path in bundle.rglob("*.ipynb"):
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            for target in re.findall(r"\]\(([^)#\s]+)\)", cell.source):
+                if "://" in target or target.startswith("mailto:") or "/" not in target \
+                        and not target.endswith((".ipynb", ".md")):
+                    continue
+                assert (nb_path.parent / target).exists(), f"{nb_path.name}: {target}"
+
+
+# --------------------------------------------------------------------------- no answers
+
+
+def _solution_lines() -> set[str]:
+    """Normalized non-trivial lines of the solutions' answers (code and markdown)."""
+    out: set[str] = set()
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type == "markdown":
+                answer = cell.source if "solution" in tags else \
+                    cell.source.split("**Answer:**", 1)[1] if "**Answer:**" in cell.source else ""
+                out |= {_norm(ln) for ln in answer.split("\n") if len(_norm(ln)) > 20}
+                continue
+            inside = "solution" in tags
+            for line in cell.source.split("\n"):
+                if mx.BEGIN.match(line):
+                    inside = True
+                elif mx.END.match(line):
+                    inside = "solution" in tags
+                elif inside and len(_norm(line)) > 12:
+                    out.add(_norm(line))
+    return out
+
+
+def _is_statement(line: str) -> bool:
+    try:
+        ast.parse(line)
+    except SyntaxError:
+        return False
+    return True
+
+
+def test_no_line_of_solution_code(bundle_lines: dict[str, set[str]]) -> None:
+    solution = _solution_lines()
+    assert len(solution) > 50
+    # a fragment (a continuation line, not a statement of its own) that the lectures also
+    # show is taught there, not given away here
+    lectures = {ln for p in (ROOT / "notebooks").glob("*.ipynb") for ln in _lines(p)}
+    taught = {ln for ln in solution & lectures if not _is_statement(ln)}
+    assert len(taught) <= 3, taught
+    for name, lines in bundle_lines.items():
+        leaked = (lines & solution) - taught
+        assert not leaked, f"{name} holds solution lines: {sorted(leaked)[:5]}"
+
+
+def _hidden_lines() -> set[str]:
+    """Lines of instructor/checks that no public file (helpers, a lecture) also holds."""
+    public = {ln for p in (ROOT / "helpers").rglob("*.py") for ln in _lines(p)}
+    public |= {ln for p in (ROOT / "notebooks").glob("*.ipynb") for ln in _lines(p)}
+    hidden = {ln for p in (ROOT / "instructor" / "checks").glob("*.py") for ln in _lines(p)}
+    return {ln for ln in hidden - public if len(ln) >= 25 and not ln.startswith("#")}
+
+
+def test_no_hidden_check(bundle_lines: dict[str, set[str]]) -> None:
+    hidden = _hidden_lines()
+    assert len(hidden) > 300
+    for name, lines in bundle_lines.items():
+        leaked = lines & hidden
+        assert not leaked, f"{name} holds hidden-check lines: {sorted(leaked)[:5]}"
+
+
+def test_no_reference_implementation(bundle: Path) -> None:
+    refs = {name for nb in checks.notebooks() for name in vars(checks.module(nb))
+            if name.endswith("_ref")}
+    assert len(refs) >= 10
+    for path in bundle.rglob("*.py"):
+        defined = {n.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(n, ast.FunctionDef)}
+        assert not defined & refs, path
+
+
+def test_no_answer_key(bundle: Path) -> None:
+    text = "\n".join("\n".join(v) for v in _all_text(bundle).values())
+    keys = 0
+    for nb in checks.notebooks():
+        mod = checks.module(nb)
+        for number in (t.number for t in checks.tasks(nb)):
+            key, why = getattr(mod, f"KEY{number}", None), getattr(mod, f"WHY{number}", {})
+            if key is None:
+                continue
+            keys += 1
+            source = checks.probe_source(nb, "x")
+            name = re.search(r"rt\.value\(\\?['\"](answer_\w+)", source.split(
+                f"def probe_{number}(", 1)[1]).group(1)
+            assert not re.search(rf"{name}\W{{1,12}}['\"]?{key}\b", text), (nb, name)
+            for hint in why.values():
+                assert hint[:40] not in text
+    assert keys == 5
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_refuses_a_non_empty_folder_unless_forced(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    assert release.main([str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err and (out / "mine.txt").exists()
+    assert release.main([str(out), "--force"]) == 0
+    assert not (out / "mine.txt").exists() and (out / "helpers").is_dir()
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert release.main([str(out), "--force"]) == 0  # deterministic
+    assert first == {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (tmp_path / "file").write_text("x")
+    assert release.main([str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="not a copy of the course"):
+        release.build(tmp_path / "new", root=tmp_path)
+    assert release.main([str(ROOT)]) == 2  # never into the course itself
+
+
+# --------------------------------------------------------------------------- install and run
+
+RUNNER = """
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+outs = [[o.get("text", "") if o.output_type == "stream" else o.get("ename", "")
+         for o in c.get("outputs", [])] for c in nb.cells if c.cell_type == "code"]
+print(json.dumps(outs))
+"""
+
+
+def test_bundle_installs_and_an_exercise_runs_in_a_fresh_venv(bundle: Path,
+                                                               tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "course_main_env.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet",
+                    "--no-deps", "--no-build-isolation", "--no-index", str(bundle)],
+                   check=True, capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if p and Path(p).resolve() != ROOT)}
+    where = subprocess.run(
+        [py, "-c", "import helpers.selfcheck, importlib.util as u; print(helpers.__file__); "
+                   "print(u.find_spec('instructor'))"],
+        check=True, capture_output=True, text=True, cwd=tmp_path, env=env).stdout.split("\n")
+    assert where[0].startswith(site) and where[1] == "None"
+
+    # a student's exercise 03 (the stubs replaced by answers), run in the new environment
+    exercise = nbformat.read(bundle / "exercises" / "03_momentum.ipynb", as_version=4)
+    solution = nbformat.read(ROOT / "solutions" / "03_momentum.ipynb", as_version=4)
+    for ex, sol in zip(exercise.cells, solution.cells, strict=True):
+        if "raise NotImplementedError" in ex.source:
+            ex.source = sol.source.replace("### BEGIN SOLUTION", "#").replace(
+                "### END SOLUTION", "#")
+    exercise.cells.insert(0, nbformat.v4.new_code_cell(
+        "import sys, helpers\nprint(sys.prefix, helpers.__file__)"))
+    work = tmp_path / "work"
+    work.mkdir()
+    nbformat.write(exercise, work / "03_momentum.ipynb")
+    (tmp_path / "run.py").write_text(RUNNER)
+    done = subprocess.run([py, str(tmp_path / "run.py"), str(work / "03_momentum.ipynb"),
+                           str(work)], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outs = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outs[0][0].split() == [str(venv), str(Path(site, "helpers", "__init__.py"))]
+    text = "\n".join("".join(o) for o in outs)
+    assert "Error" not in text, text
+    assert "✔ Task 1 (a momentum step by hand)" in text and "[2 points]" in text
+    assert text.count("scored by the grader") == 2  # task 2 (exact counts) and the choice
