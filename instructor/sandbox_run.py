@@ -147,7 +147,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             if status["state"] == "running":
                 status["state"] = "done"
                 status["cell"] = None
-            elif not _responds(client):
+            elif not _responds(client, min(15, int(job["probe_timeout"]))):
                 status["probe"] = "kernel busy"  # the cell ignored the interrupt
                 save()
                 return status

@@ -114,7 +114,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
                 MARK=mark, TARGETS=repr(targets))
     installation = [ROOT / "helpers", ROOT / "instructor", HOSTILE]
     before = tree_hashes(subs), tree_hashes(*installation), venv_snapshot()
-    limits = sb.Limits(timeout=20, probe_timeout=15, memory=1_500_000_000, startup=60)
+    limits = sb.Limits(timeout=30, probe_timeout=20, memory=1_500_000_000, startup=60)
     lines: list[str] = []
     start = time.perf_counter()
     g.grade(subs, out, jobs=2, limits=limits, checks=load_fake_checks(),
