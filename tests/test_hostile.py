@@ -136,10 +136,12 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.mark.parametrize("student", sorted(cls.EXPECTED))
 def test_each_student_gets_exactly_what_it_solved(hostile_run: dict, student: str) -> None:
     row = hostile_run["rows"][student]
-    t1, t2, status = cls.EXPECTED[student]
     got = (row[f"{NB}:task1"], row[f"{NB}:task2"], row[f"{NB}:status"])
+    t1, t2, status = cls.EXPECTED[student]
+    if student in cls.ALTERNATIVE and got[2].startswith(cls.ALTERNATIVE[student][2]):
+        t1, t2, status = cls.ALTERNATIVE[student]
     assert got[:2] == (str(t1), str(t2)), got
-    assert any(got[2].startswith(s) for s in status.split("|")), got
+    assert got[2].startswith(status), got
     assert row["total"] == str(t1 + t2)
 
 

@@ -183,7 +183,7 @@ STUDENTS: dict[str, list[str]] = {
     ],
 }
 
-#: student -> (task 1 points, task 2 points, start of the status; "a|b": either)
+#: student -> (task 1 points, task 2 points, start of the status)
 EXPECTED: dict[str, tuple[int, int, str]] = {
     "aa_honest": (2, 1, "ok"),
     "ab_partial": (0, 1, "ok"),
@@ -200,10 +200,15 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "h9_kill_all": (0, 0, "killed"),
     "h9_kill_group": (0, 0, "kernel died"),
     "h10_forks": (0, 0, "process limit"),
-    "h11_flood": (2, 1, "ok|timeout in cell 3"),  # 300 MB take time on a busy machine
+    "h11_flood": (2, 1, "ok"),
     "x1_sys_exit": (2, 1, "error in cell 3 (SystemExit"),
     "x2_os_exit": (0, 0, "kernel died"),
     "x3_delete": (2, 1, "ok"),
     "x4_sigint": (0, 0, "timeout in cell"),
     "x5_subprocess": (2, 1, "ok"),
 }
+
+#: the other acceptable outcome of a student: on a machine too busy to move 300 MB of
+#: prints within the timeout, the flood is interrupted and the kernel, still draining its
+#: output, cannot answer the probe in time: no points, and the run goes on
+ALTERNATIVE: dict[str, tuple[int, int, str]] = {"h11_flood": (0, 0, "timeout in cell 3")}
