@@ -357,6 +357,7 @@ def grade(
         problem = sb.sandbox_problem()
         if problem:
             raise RuntimeError(problem)
+    out.parent.mkdir(parents=True, exist_ok=True)
     canvas_csv, feedback_dir, state_path = _outputs(out)
     state = _State(state_path)
     settings = {n: hashlib.sha256(json.dumps(
