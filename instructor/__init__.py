@@ -2,6 +2,8 @@
 
 - :mod:`instructor.make_exercises`  ``python -m instructor.make_exercises solutions exercises``
 - :mod:`instructor.grade`           ``python -m instructor.grade SUBMISSIONS --out grades.csv``
+- :mod:`instructor.sandbox`         one notebook in bubblewrap (:mod:`instructor.sandbox_run`
+  runs inside it); :mod:`instructor.bench_grading` measures the grader
 - :mod:`instructor.bench`           ``python -m instructor.bench``: run time, memory, widget latency
 - :mod:`instructor.handouts`        ``python -m instructor.handouts notebooks handouts``
 - :mod:`instructor.slides`          slide metadata from headings

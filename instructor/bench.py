@@ -352,11 +352,14 @@ def machine_info() -> dict[str, str]:
 # --------------------------------------------------------------------------- reporting
 
 
-def over_budget(results: Sequence[NotebookResult], wrapper: WrapperResult | None) -> list[str]:
+def over_budget(results: Sequence[NotebookResult], wrapper: WrapperResult | None,
+                grading: Any = None) -> list[str]:
     """Every over-budget finding, as ``"<what>: <problem>"`` lines."""
     out = [f"{r.name}: {p}" for r in results for p in r.problems()]
     if wrapper is not None:
         out += [f"training wrapper: {p}" for p in wrapper.problems()]
+    if grading is not None:
+        out += [f"grading: {p}" for p in grading.problems()]
     return out
 
 
@@ -374,6 +377,7 @@ def format_report(
     info: dict[str, str],
     *,
     when: _dt.datetime | None = None,
+    grading: Any = None,
 ) -> str:
     """The benchmark as a markdown page.
 
@@ -387,6 +391,8 @@ def format_report(
         From :func:`machine_info`.
     when : datetime.datetime, optional
         Time of the measurement (default: now).
+    grading : instructor.bench_grading.GradingBench, optional
+        The grader's throughput and sandbox overhead, if measured.
 
     Returns
     -------
@@ -462,7 +468,11 @@ def format_report(
             f"Ratio wrapper / plain fit: **{wrapper.ratio:.2f}** (budget ≤ {WRAPPER_RATIO:.2f}):"
             f" {status}.",
         ]
-    found = over_budget(results, wrapper)
+    if grading is not None:
+        from instructor.bench_grading import format_section
+
+        lines += format_section(grading)
+    found = over_budget(results, wrapper, grading)
     lines += ["", "## Over budget", ""]
     lines += [f"- {_cell(p)}" for p in found] or ["Nothing: every measurement is within budget."]
     return "\n".join(lines) + "\n"
@@ -487,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="timed runs of the wrapper and of plain fit, each (3)")
     parser.add_argument("--skip-wrapper", action="store_true",
                         help="do not measure the training wrapper")
+    parser.add_argument("--skip-grading", action="store_true",
+                        help="do not measure the grader (throughput, sandbox overhead)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -507,17 +519,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         wrapper = measure_wrapper(epochs=args.epochs, repeats=args.repeats)
         print(f"bench: wrapper / fit = {wrapper.ratio:.2f}", file=sys.stderr, flush=True)
 
-    report = format_report(results, wrapper, info)
+    grading = None if args.skip_grading else _measure_grading()
+    report = format_report(results, wrapper, info, grading=grading)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report, encoding="utf-8")
     print(report)
-    found = over_budget(results, wrapper)
+    found = over_budget(results, wrapper, grading)
     if found:
         print("OVER BUDGET:\n" + "\n".join(f"  - {p}" for p in found), file=sys.stderr)
         return 1 if args.check else 0
     print("bench: every measurement is within budget", file=sys.stderr)
     return 0
+
+
+def _measure_grading() -> Any:
+    """Grade two copies of each solution with the real checks (see instructor.bench_grading)."""
+    import tempfile
+
+    from instructor import bench_grading, grade
+
+    print("bench: grading a class of solutions (--jobs 1, 2; sandbox and not) ...",
+          file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
+        checks = grade.load_checks()
+        bench_grading.solution_class(Path(tmp), checks)
+        result = bench_grading.measure_grading(Path(tmp), checks)
+    print(f"bench: grading {result.per_minute(1):.1f} / {result.per_minute(2):.1f} notebooks "
+          f"per minute (--jobs 1 / 2), sandbox overhead {result.ratio:.2f}",
+          file=sys.stderr, flush=True)
+    return result
 
 
 if __name__ == "__main__":

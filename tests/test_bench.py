@@ -103,6 +103,7 @@ def test_main_check_flag_sets_the_exit_status(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(bench, "run_notebook", lambda path, timeout: next(
         r for r in _fake_results() if r.name == path.name))
     monkeypatch.setattr(bench, "measure_wrapper", lambda **kw: WrapperResult([1.0], [2.0]))
+    monkeypatch.setattr(bench, "_measure_grading", lambda: None)
     out = tmp_path / "docs" / "benchmark.md"
     assert bench.main(["--out", str(out)]) == 0
     err = capsys.readouterr().err
@@ -151,7 +152,7 @@ def test_bench_runs_tiny_notebooks(tmp_path: Path) -> None:
                                                    "never = 1"])
     before = good.read_text()
     out = tmp_path / "benchmark.md"
-    assert bench.main([str(good), str(bad), "--skip-wrapper", "--out", str(out),
+    assert bench.main([str(good), str(bad), "--skip-wrapper", "--skip-grading", "--out", str(out),
                        "--timeout", "120"]) == 0
     assert good.read_text() == before, "the benchmark must not modify the notebook"
     text = out.read_text()
@@ -162,4 +163,46 @@ def test_bench_runs_tiny_notebooks(tmp_path: Path) -> None:
     assert 0.3 <= float(widget) < 2.0, "the slow redraw (k > 1) must be the one reported"
     broken = next(line for line in text.splitlines() if line.startswith("| 02_broken"))
     assert "error: ValueError: on purpose" in broken
-    assert bench.main([str(bad), "--skip-wrapper", "--check"]) == 1
+    assert bench.main([str(bad), "--skip-wrapper", "--skip-grading", "--check"]) == 1
+
+
+# ----------------------------------------------------------------------- grading
+
+def test_grading_section_on_fake_numbers() -> None:
+    from instructor.bench_grading import GradingBench
+
+    fine = GradingBench(8, {1: 40.0, 2: 24.0}, [10.0, 12.0], [9.5, 10.5], [2.0, 3.0, 4.0])
+    slow = GradingBench(8, {1: 40.0}, [13.0], [10.0], [])
+    assert fine.per_minute(1) == 12.0 and fine.per_minute(2) == 20.0
+    assert fine.ratio == pytest.approx(1.1) and fine.problems() == []
+    assert slow.problems() == ["sandbox overhead 1.30 x > 1.15"]
+    text = bench.format_report([], None, INFO, when=WHEN, grading=fine)
+    assert "| throughput, `--jobs 2` (notebooks / minute) | 20.0 |" in text
+    assert "| sandbox / no sandbox, total time | 1.10 |" in text
+    assert "| fixed cost per notebook beyond its cells, median (s) | 3.0 |" in text
+    assert "Sandbox overhead 1.10 (budget ≤ 1.15): ok." in text
+    assert bench.over_budget([], None, slow) == ["grading: sandbox overhead 1.30 x > 1.15"]
+
+
+@pytest.mark.skipif(__import__("shutil").which("bwrap") is None,
+                    reason="needs bubblewrap: apt-get install -y bubblewrap")
+def test_grading_measured_on_a_tiny_class(tmp_path: Path) -> None:
+    import sys
+
+    from instructor import bench_grading, sandbox
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_hostile import load_fake_checks
+
+    for k in range(2):
+        (tmp_path / f"s{k}").mkdir()
+        _notebook(tmp_path / f"s{k}" / "fake_ex.ipynb",
+                  ["def double(x):\n    return 2 * x", "import time\ntime.sleep(1)"])
+    result = bench_grading.measure_grading(tmp_path, load_fake_checks(),
+                                           sandbox.Limits(timeout=30, probe_timeout=10))
+    assert result.notebooks == 2 and set(result.jobs_seconds) == {1, 2}
+    assert len(result.sandbox_seconds) == len(result.plain_seconds) == 2
+    # each notebook's cells ran a second; the rest is the fixed cost
+    assert all(0 < f < s - 0.9 for f, s in zip(result.fixed_seconds, result.sandbox_seconds,
+                                                    strict=True))
+    assert 0.5 < result.ratio < 3
