@@ -12,7 +12,7 @@ Present a notebook (what ``make slides NB=01`` runs)::
     python -m instructor.slides --serve notebooks/01_overfitting.ipynb [--port 8866] [--no-browser]
 
 This starts Voila on 127.0.0.1 with the course's reveal.js template
-(``instructor/jupyter/voila/templates/course-reveal``): Voila runs the notebook in a fresh
+(``instructor/jupyter-data/voila/templates/course-reveal``): Voila runs the notebook in a fresh
 kernel, then shows it as slides whose widgets are live (moving a slider redraws the plot).
 Slides show the markdown and the outputs -- the idea, the plot, the claim's check -- and no
 code, except cells tagged ``slide-code`` (:class:`SlideCode`). Slides taller than the screen
@@ -31,7 +31,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 
 #: the folder that holds ``voila/templates/course-reveal`` (a Jupyter data directory)
-TEMPLATES_ROOT = Path(__file__).resolve().parent / "jupyter"
+TEMPLATES_ROOT = Path(__file__).resolve().parent / "jupyter-data"
 TEMPLATE = "course-reveal"
 #: a code cell with this tag shows its code on the slide (by default only its output)
 SHOW_CODE_TAG = "slide-code"
