@@ -329,7 +329,7 @@ def test_slides_have_live_sliders(slides: str, tmp_path: Path) -> None:
 
         page.route(lambda url: not url.startswith("http://127.0.0.1"), block)
         try:
-            page.goto(slides, wait_until="commit")
+            page.goto(slides, wait_until="commit", timeout=SLIDES_TIMEOUT_S * 1000)
             page.wait_for_selector(".reveal.ready", timeout=SLIDES_TIMEOUT_S * 1000)
             page.wait_for_timeout(1000)
             page.screenshot(path=str(shots / "slides-1-title.png"))
