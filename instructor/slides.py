@@ -90,7 +90,7 @@ def serve_command(notebook: str | os.PathLike[str], port: int = DEFAULT_PORT,
     cmd = [sys.executable, "-m", "voila", str(path), f"--template={TEMPLATE}",
            "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
            "--strip_sources=False", "--show_tracebacks=True",
-           f"--VoilaExporter.preprocessors={__name__}.SlideCode"]
+           "--VoilaExporter.preprocessors=instructor.slides.SlideCode"]  # not __main__
     if not open_browser:
         cmd.append("--no-browser")
     env = dict(os.environ)

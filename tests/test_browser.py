@@ -330,7 +330,12 @@ def test_slides_have_live_sliders(slides: str, tmp_path: Path) -> None:
         page.route(lambda url: not url.startswith("http://127.0.0.1"), block)
         try:
             page.goto(slides, wait_until="commit", timeout=SLIDES_TIMEOUT_S * 1000)
-            page.wait_for_selector(".reveal.ready", timeout=SLIDES_TIMEOUT_S * 1000)
+            page.wait_for_function(  # the slides, or Voila's error page (fail at once)
+                """() => document.querySelector('.reveal.ready') !== null
+                         || /Internal Server Error|Traceback/.test(document.body?.innerText)""",
+                timeout=SLIDES_TIMEOUT_S * 1000, polling=1000)
+            assert page.locator(".reveal.ready").count() == 1, (
+                "Voila failed:\n" + page.locator("body").inner_text()[-3000:])
             page.wait_for_timeout(1000)
             page.screenshot(path=str(shots / "slides-1-title.png"))
             text = page.locator(".reveal .slides").inner_text()
