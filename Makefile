@@ -9,6 +9,7 @@
 #   make exercises   regenerate exercises/ from solutions/
 #   make release RELEASE=dir  write the student release (no solutions, no hidden checks)
 #   make handouts    render executed notebooks to HTML in handouts/
+#   make slides NB=01  present a notebook as live slides (Voila, http://127.0.0.1:8866/)
 #   make lint        ruff
 #   make wheelhouse  every wheel for an offline room, on a USB stick (docs/classroom.md)
 #   make hub         serve the course to a room with JupyterHub, as root (docs/classroom.md)
@@ -22,7 +23,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom
+.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom slides
 
 install: $(STAMP)
 
@@ -65,6 +66,13 @@ release: $(STAMP)
 
 handouts: $(STAMP)
 	$(BIN)/python -m instructor.handouts notebooks handouts
+
+# Live slides of one lecture: NB=01 (or a path). The notebook runs first (about a minute), then
+# the browser opens the slideshow; sliders work. SLIDES_PORT=8866 by default; Ctrl+C stops it.
+SLIDES_PORT ?= 8866
+slides: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make slides NB=01   (the number or path of a notebook)"; exit 2; }
+	$(BIN)/python -m instructor.slides --serve "$(NB)" --port $(SLIDES_PORT) $(SLIDES_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers instructor tests
