@@ -41,7 +41,7 @@ STUDENT_TEXT: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\s*Solutions are in `\.\./solutions/`\."), ""),
     (re.compile(r" and the same notebook with answers in `solutions/`\.\n"
                 r"Try the exercise first; open the solution to compare\."),
-     ". Your teaching assistant grades them with more, hidden, checks."),
+     ". At grading, hidden checks also try your code on other inputs."),
     (re.compile(r"^\| `make test(?:-seeds)?` \|.*\n?", re.MULTILINE), ""),
     (re.compile(r"### Commands, exercises and solutions"), "### Commands and exercises"),
 ]

@@ -109,7 +109,7 @@ class Probe:
             return {"missing": str(err)[:MAX_TEXT]}
         except NotImplementedError as err:
             return {"stub": str(err)[:MAX_TEXT]}
-        except Exception as err:  # the student's bug, reported as data
+        except (Exception, SystemExit) as err:  # the student's bug, reported as data
             return {"error": f"{type(err).__name__}: {err}"[:MAX_TEXT]}
 
     def value(self, name):

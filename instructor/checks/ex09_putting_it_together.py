@@ -144,10 +144,10 @@ def _labels() -> dict[str, list[int]]:
 
 def probe_3(rt, inp):
     def predictions():
+        model = rt.get("model_final")
         from helpers import data
 
         d = data.load_digits(flatten=False)  # the course's split, not the notebook's variable
-        model = rt.get("model_final")
         return {part: rt.np.asarray(model.predict(x, verbose=0)).argmax(axis=1)
                 for part, x in (("test", d.x_test), ("val", d.x_val), ("train", d.x_train))}
 
