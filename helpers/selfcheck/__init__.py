@@ -34,6 +34,7 @@ from helpers.selfcheck import (  # noqa: F401  (each registers its tasks)
     ex04_learning_rate_decay,
     ex05_early_stopping,
     ex06_dropout,
+    ex07_initialization,
     ex08_batch_normalization,
     ex09_putting_it_together,
 )

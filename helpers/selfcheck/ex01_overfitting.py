@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, close, diagnose, fmt_list, task
 
 NB = "01_overfitting"
@@ -75,3 +76,16 @@ def _t2(c: Ctx) -> str:
 @task(NB, 3, "pick the remedy that does not help", verified=False)
 def _t3(c: Ctx) -> str:
     return c.letter("answer_remedy", "abcd")
+
+
+# --------------------------------------------------------------------------- task 4: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {4: _choice.Choice(runs="runs_width", best="best_width", candidates=(4, 16, 64),
+                            what="width")}
+
+
+@task(NB, 4, "choose the capacity on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_width = {best} has the lowest last val_xent of "
+                         "your runs, and your models score what their histories say.")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, diagnose, task
 
 NB = "02_l1_l2_regularization"
@@ -106,3 +107,16 @@ def _t3(c: Ctx) -> str:
                       "layer's"] = float(np.mean(np.abs(out) < 1e-3))
         c.fail(diagnose(share, measured, mistakes, "sparse_share", atol=1e-6))
     return f"sparse_share = {share:.2f} of the hidden weights are (almost) exactly zero."
+
+
+# --------------------------------------------------------------------------- task 4: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {4: _choice.Choice(runs="runs_l2", best="best_l2", candidates=(0.0, 1e-4, 1e-3, 1e-2),
+                            what="lambda", metric="val_xent")}
+
+
+@task(NB, 4, "choose lambda on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_l2 = {best} is the best by your own validation "
+                         "records, and your models score what their histories say.")

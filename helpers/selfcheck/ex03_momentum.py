@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, task
 
 NB = "03_momentum"
@@ -85,3 +86,78 @@ def _t2(c: Ctx) -> str:
 @task(NB, 3, "what Adam adds to momentum", verified=False)
 def _t3(c: Ctx) -> str:
     return c.letter("answer_adam", "abcd")
+
+
+# --------------------------------------------------------------------------- task 4
+
+
+#: the grids of task 4 (the task's data, not an answer)
+GRIDS4 = {"momentum": [0.002, 0.005, 0.01, 0.02], "adam": [0.03, 0.1, 0.3, 1.0]}
+
+
+def _tuned(c: Ctx) -> dict[tuple[str, int], tuple[float, int]]:
+    """``tuned`` in the form the task asks for; fail in words otherwise."""
+    tuned = c.get("tuned")
+    want = {(o, a) for o in GRIDS4 for a in (0, 45)}
+    if not isinstance(tuned, dict) or set(tuned) != want:
+        keys = sorted(tuned) if isinstance(tuned, dict) else type(tuned).__name__
+        c.fail(f"`tuned` should be a dict with the keys {sorted(want)}, got {keys}.")
+    out = {}
+    for key, value in tuned.items():
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            c.fail(f"tuned[{key}] should be a pair (best_rate, steps), got {value!r:.80}.")
+        rate, steps = value
+        on_grid = isinstance(rate, (int, float, np.floating)) and not isinstance(rate, bool) \
+            and any(np.isclose(rate, r) for r in GRIDS4[key[0]])
+        if not on_grid:
+            c.fail(f"tuned[{key}]: the rate {rate!r} is not in the grid of {key[0]}, "
+                   f"{GRIDS4[key[0]]}.")
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+            c.fail(f"tuned[{key}]: the number of steps should be an integer, got {steps!r}.")
+        out[key] = (float(rate), int(steps))
+    return out
+
+
+@task(NB, 4, "the rotated valley", points=2)
+def _t4(c: Ctx) -> str:
+    tuned = _tuned(c)
+    from helpers.optim import Quadratic, steps_to_reach
+
+    for (opt, angle), (rate, steps) in sorted(tuned.items()):
+        bowl = Quadratic(curvatures=(1.0, 100.0), angle=angle)
+        counts = {}
+        for lr in GRIDS4[opt]:
+            path = c.call("run_path", opt, bowl, lr)
+            counts[lr] = steps_to_reach(np.asarray(path, dtype=float), bowl, 1e-3)
+        reached = {lr: k for lr, k in counts.items() if k is not None}
+        if not reached:
+            c.fail(f"with your run_path no rate of the {opt} grid reaches f < 1e-3 on the "
+                   f"valley at angle {angle}: check momentum_step (Task 1).")
+        fewest = min(reached, key=lambda lr: (reached[lr], lr))
+        if (rate, steps) != (fewest, reached[fewest]):
+            c.fail(f"tuned[{(opt, angle)}] = {(rate, steps)}, but your own run_path gives "
+                   f"{reached[fewest]} steps with the rate {fewest:g}, the fewest of the grid "
+                   f"(steps per rate: {counts}). Keep the rate with the fewest steps; a rate "
+                   "that never gets there (None) loses.")
+    if tuned[("momentum", 0)][1] != tuned[("momentum", 45)][1]:
+        c.fail("momentum takes a different number of steps on the two valleys, but turning the "
+               "valley turns every gradient with it: did every run start at start(angle)?")
+    if not tuned[("adam", 45)][1] > tuned[("adam", 0)][1]:
+        c.fail("Adam should need more steps on the rotated valley than on the aligned one: "
+               "did you run the rotated valley with angle=45?")
+    return ("momentum does not notice the rotation; Adam, even with its best rate, needs "
+            f"{tuned[('adam', 45)][1]} steps instead of {tuned[('adam', 0)][1]}.")
+
+
+# --------------------------------------------------------------------------- task 5: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {5: _choice.Choice(runs="runs_momentum", best="best_momentum",
+                            candidates=(0.0, 0.5, 0.9, 0.99),
+                            what="momentum", metric="val_xent")}
+
+
+@task(NB, 5, "choose the momentum on validation", points=2)
+def _t5(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[5], "best_momentum = {best} is the best by your own validation "
+                         "records, and your models score what their histories say.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, close, diagnose, task
 
 NB = "04_learning_rate_decay"
@@ -104,3 +105,16 @@ def _t3(c: Ctx) -> str:
             "that is the second-to-last epoch": lrs[-2],
         }, "final_lr", rtol=1e-4))
     return f"final_lr = {final:.4g}: the optimizer really used the decayed rate."
+
+
+# --------------------------------------------------------------------------- task 4: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {4: _choice.Choice(runs="runs_lr", best="best_lr", candidates=(0.01, 0.1, 1.0, 10.0),
+                            what="initial rate", metric="val_xent")}
+
+
+@task(NB, 4, "choose the initial rate on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_lr = {best} is the best by your own validation "
+                         "records, and your models score what their histories say.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, task
 
 NB = "05_early_stopping"
@@ -103,3 +104,16 @@ def _t2(c: Ctx) -> str:
 @task(NB, 3, "why not stop on the test set", verified=False)
 def _t3(c: Ctx) -> str:
     return c.letter("answer_test_set", "abcd")
+
+
+# --------------------------------------------------------------------------- task 4: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {4: _choice.Choice(runs="runs_patience", best="best_patience", candidates=(1, 3, 10),
+                            what="patience", restored=True, within=0.02)}
+
+
+@task(NB, 4, "choose the patience on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_patience = {best} follows the rule on your own "
+                         "records, and every restored model scores its best val_xent.")

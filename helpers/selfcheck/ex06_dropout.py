@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, close, diagnose, task
 
 NB = "06_dropout"
@@ -77,3 +78,16 @@ def _t2(c: Ctx) -> str:
 @task(NB, 3, "dropout at inference", verified=False)
 def _t3(c: Ctx) -> str:
     return c.letter("answer_inference", "abcd")
+
+
+# --------------------------------------------------------------------------- task 4: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {4: _choice.Choice(runs="runs_rate", best="best_rate", candidates=(0.0, 0.2, 0.5, 0.7),
+                            what="dropout rate", metric="val_xent")}
+
+
+@task(NB, 4, "choose the dropout rate on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_rate = {best} is the best by your own validation "
+                         "records, and your models score what their histories say.")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck._core import Ctx, task
 
 NB = "08_batch_normalization"
@@ -338,3 +339,17 @@ def _t2(c: Ctx) -> str:
 @task(NB, 3, "why the Dense layer before BN has no bias", verified=False)
 def _t3(c: Ctx) -> str:
     return c.letter("answer_bias", "abcd")
+
+
+# --------------------------------------------------------------------------- task 4: decide
+# No answer key: the learner's own runs decide (helpers.selfcheck._choice).
+
+CHOICE = {4: _choice.Choice(runs="runs_bn", best="best_bn",
+                            candidates=((False, 0.1), (False, 1.0), (True, 0.1), (True, 1.0)),
+                            what="setting", metric="val_accuracy")}
+
+
+@task(NB, 4, "with or without batch norm, on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_bn = {best} is the best by your own validation "
+                         "records, and your models score what their histories say.")

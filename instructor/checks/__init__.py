@@ -43,6 +43,7 @@ _MODULES = {
     "04_learning_rate_decay": "ex04_learning_rate_decay",
     "05_early_stopping": "ex05_early_stopping",
     "06_dropout": "ex06_dropout",
+    "07_initialization": "ex07_initialization",
     "08_batch_normalization": "ex08_batch_normalization",
     "09_putting_it_together": "ex09_putting_it_together",
 }

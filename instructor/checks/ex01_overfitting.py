@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.selfcheck import ex01_overfitting as public
+from instructor.checks import _decide
 from instructor.checks._base import (
     Bad,
     Check,
+    NotSolved,
     choice_checks,
     close,
     function_checks,
@@ -116,3 +118,43 @@ def public_tables() -> dict[int, Any]:
     return {1: [{"expected": count_ref(s),
                  "mistakes": {h: f(s) for h, f in COUNT_MISTAKES.items()}}
                 for s in public.PUBLIC_INPUTS[1]]}
+
+
+# --------------------------------------------------------------------------- task 4: decide
+
+
+def probe_4(rt, inp):
+    from helpers.selfcheck import _choice as choice
+
+    spec = choice.Choice(**inp["spec"])
+
+    def read():
+        rt.get(spec.runs)
+        rt.get(spec.best)
+        return choice.collect(rt.ns, spec)
+
+    return {"choice": rt.outcome(read), "baseline": rt.history("run_big", ["val_xent"])}
+
+
+#: measured over seeds 0, 1, 2: the best of widths 4/16/64 beats the big net by 0.13-0.31
+MARGIN4 = 0.05
+
+
+def judge_4(answer: Any) -> list[Check]:
+    spec = public.CHOICE[4]
+    checks, got = _decide.choice_checks(answer, spec)
+    try:
+        hist = outcome(answer.get("baseline"), "run_big")
+        base = series(hist.get("val_xent") if isinstance(hist, dict) else None,
+                      "run_big's val_xent")[-1]
+    except (Bad, NotSolved):
+        base = None
+    checks.append(_decide.margin_check(
+        got, spec, base, MARGIN4, "hidden check: the chosen width beats the big net of Task 2 "
+        "on validation", "the chosen net does not beat the big net of Task 2 on validation "
+        "cross-entropy by a clear margin: train every width as the task says (40 epochs, "
+        "batch 32, the same noisy digits)"))
+    return checks
+
+
+INPUTS[4] = _decide.spec_input(public.CHOICE[4])

@@ -7,8 +7,19 @@ from typing import Any
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck import ex03_momentum as public
-from instructor.checks._base import Bad, Check, array, choice_checks, close, integer, outcome
+from instructor.checks import _decide
+from instructor.checks._base import (
+    Bad,
+    Check,
+    array,
+    choice_checks,
+    close,
+    integer,
+    number,
+    outcome,
+)
 
 # --------------------------------------------------------------------------- task 1
 
@@ -169,3 +180,131 @@ def public_tables() -> dict[int, Any]:
                  "mistakes": {h: path_ref(f, walk)[-1].tolist()
                               for h, f in MOMENTUM_MISTAKES.items()}}
                 for walk in public.PUBLIC_INPUTS[1]]}
+
+
+# --------------------------------------------------------------------------- task 4
+
+
+def _adam_ref(w, state, g, lr, k, beta1=0.9, beta2=0.999, eps=1e-7):
+    m = beta1 * state.get("m", 0.0) + (1 - beta1) * g
+    v = beta2 * state.get("v", 0.0) + (1 - beta2) * g**2
+    state["m"], state["v"] = m, v
+    m_hat, v_hat = m / (1 - beta1**k), v / (1 - beta2**k)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def _steps4(opt: str, angle: int, lr: float, limit: int = 1000) -> int | None:
+    t = np.deg2rad(angle)
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    hess = rot @ np.diag([1.0, 100.0]) @ rot.T
+    w, v, state = rot @ np.array([-4.0, 1.0]), np.zeros(2), {}
+    for k in range(1, limit + 1):
+        g = hess @ w
+        if opt == "momentum":
+            w, v = momentum_ref(w, v, g, lr, 0.9)
+        else:
+            w = _adam_ref(w, state, g, lr, k)
+        if not np.all(np.isfinite(w)) or np.abs(w).max() > 1e6:
+            return None
+        if 0.5 * w @ hess @ w < 1e-3:
+            return k
+    return None
+
+
+def tuned_ref() -> dict[tuple[str, int], tuple[float, int]]:
+    out = {}
+    for opt, grid in public.GRIDS4.items():
+        for angle in (0, 45):
+            reached = {lr: k for lr in grid if (k := _steps4(opt, angle, lr)) is not None}
+            best = min(reached, key=lambda lr: (reached[lr], lr))
+            out[(opt, angle)] = (best, reached[best])
+    return out
+
+
+def probe_4(rt, inp):
+    def read():
+        tuned = rt.get("tuned")
+        if not isinstance(tuned, dict):
+            raise TypeError(f"`tuned` should be a dict, got {type(tuned).__name__}")
+        return [[list(k) if isinstance(k, tuple) else k, list(v) if isinstance(v, tuple) else v]
+                for k, v in list(tuned.items())[:20]]
+
+    return {"tuned": rt.outcome(read)}
+
+
+def judge_4(answer: Any) -> list[Check]:
+    try:
+        items = outcome(answer.get("tuned") if isinstance(answer, dict) else None, "tuned")
+        if not isinstance(items, list):
+            raise Bad("`tuned` could not be read")
+    except Bad as err:
+        return [Check(f"{opt}: best rate and steps on both valleys", 0.0, str(err))
+                for opt in public.GRIDS4] + [
+            Check("hidden check: momentum takes the same steps on both valleys", 0.0,
+                  "not judged")]
+    got = {}
+    for item in items:
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[0], list) \
+                and len(item[0]) == 2 and isinstance(item[1], list) and len(item[1]) == 2:
+            got[(str(item[0][0]), item[0][1])] = item[1]
+    ref = tuned_ref()
+    checks = []
+    for opt in public.GRIDS4:
+        name = f"{opt}: best rate and steps on both valleys"
+        ok = True
+        for angle in (0, 45):
+            pair = got.get((opt, angle))
+            want = ref[(opt, angle)]
+            try:
+                ok = ok and pair is not None and close(number(pair[0], "rate"), want[0]) \
+                    and integer(pair[1], "steps") == want[1]
+            except Bad:
+                ok = False
+        checks.append(Check(name, 1.0 if ok else 0.0, "" if ok else
+                            "not the rate whose steps are the fewest of the grid from "
+                            "start(angle), or not its step count: tune over the whole grid, "
+                            "count steps until f(w) < 1e-3, and check momentum_step (Task 1)"))
+    try:
+        same = integer(got[("momentum", 0)][1], "steps") == \
+            integer(got[("momentum", 45)][1], "steps")
+    except (Bad, KeyError, TypeError):
+        same = False
+    checks.append(Check("hidden check: momentum takes the same steps on both valleys",
+                        1.0 if same else 0.0, "" if same else
+                        "momentum is rotation-invariant: start every run at start(angle)"))
+    return checks
+
+
+# --------------------------------------------------------------------------- task 5: decide
+
+
+def probe_5(rt, inp):
+    from helpers.selfcheck import _choice as choice
+
+    spec = choice.Choice(**inp["spec"])
+
+    def read():
+        rt.get(spec.runs)
+        rt.get(spec.best)
+        return choice.collect(rt.ns, spec)
+
+    return {"choice": rt.outcome(read)}
+
+
+#: seed 0: momentum 0 ends at val_xent 1.04, the best of 0.5 / 0.9 / 0.99 at 0.13
+MARGIN5 = 0.3
+
+
+def judge_5(answer: Any) -> list[Check]:
+    spec = public.CHOICE[5]
+    checks, got = _decide.choice_checks(answer, spec)
+    base = _choice.record(got, 0.0, spec) if isinstance(got, dict) else None
+    checks.append(_decide.margin_check(
+        got, spec, base, MARGIN5,
+        "hidden check: the chosen momentum beats plain SGD (momentum 0) on validation",
+        "the chosen run is not clearly below plain SGD (momentum 0) in val_xent: train every "
+        "candidate as the task says"))
+    return checks
+
+
+INPUTS[5] = _decide.spec_input(public.CHOICE[5])

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from helpers.selfcheck import ex05_early_stopping as public
+from instructor.checks import _decide
 from instructor.checks._base import (
     Bad,
     Check,
@@ -172,3 +173,52 @@ def public_tables() -> dict[int, Any]:
     return {1: [{"expected": list(early_stopping_ref(L, p)),
                  "mistakes": {h: list(f(L, p)) for h, f in ES_MISTAKES.items()}}
                 for L, p in public.PUBLIC_INPUTS[1]]}
+
+
+# --------------------------------------------------------------------------- task 4: decide
+
+
+def probe_4(rt, inp):
+    from helpers.selfcheck import _choice as choice
+
+    spec = choice.Choice(**inp["spec"])
+
+    def read():
+        rt.get(spec.runs)
+        rt.get(spec.best)
+        return choice.collect(rt.ns, spec)
+
+    return {"choice": rt.outcome(read)}
+
+
+def _stopped_as_asked(got: Any) -> Check:
+    """Each run that stopped early did so `patience` epochs after its best epoch."""
+    name = "hidden check: every run stopped as EarlyStopping(patience) on val_xent does"
+    wrong = []
+    for r in got.get("runs", []) if isinstance(got, dict) else []:
+        key = r.get("key") if isinstance(r, dict) else None
+        hist = r.get("history") if isinstance(r, dict) else None
+        s = hist.get("val_xent") if isinstance(hist, dict) else None
+        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(s, list) or not s:
+            return Check(name, 0.0, "the runs could not be read")
+        try:
+            values = [number(v, "val_xent") for v in s]
+        except Bad:
+            return Check(name, 0.0, "the runs could not be read")
+        best_epoch = min(range(len(values)), key=lambda i: (values[i], i)) + 1
+        if len(values) < 100 and len(values) - best_epoch != key:
+            wrong.append(key)
+    if wrong:
+        return Check(name, 0.0, f"the run(s) for patience {', '.join(map(str, wrong))} did not "
+                     "stop `patience` epochs after their best val_xent: monitor 'val_xent' "
+                     "with the patience of the run")
+    return Check(name, 1.0)
+
+
+def judge_4(answer: Any) -> list[Check]:
+    checks, got = _decide.choice_checks(answer, public.CHOICE[4])
+    checks.append(_stopped_as_asked(got))
+    return checks
+
+
+INPUTS[4] = _decide.spec_input(public.CHOICE[4])

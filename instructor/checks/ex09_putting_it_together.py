@@ -7,10 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from helpers.selfcheck import _choice
 from helpers.selfcheck import ex09_putting_it_together as public
+from instructor.checks import _decide
 from instructor.checks._base import (
     Bad,
     Check,
+    NotSolved,
     array,
     close,
     function_checks,
@@ -205,3 +208,52 @@ def public_tables() -> dict[int, Any]:
             t2.append({"expected": xent_ref(z, y),
                        "mistakes": {h: float(f(z, y)) for h, f in XENT_MISTAKES.items()}})
     return {1: t1, 2: t2}
+
+
+# --------------------------------------------------------------------------- task 4: ablation
+
+
+def probe_4(rt, inp):
+    from helpers.selfcheck import _choice as choice
+
+    spec = choice.Choice(**inp["spec"])
+
+    def read():
+        rt.get(spec.runs)
+        return choice.collect(rt.ns, spec)
+
+    return {"choice": rt.outcome(read),
+            **{name: rt.value(name) for name in ("mean_val_xent", "noise", "effect", "helps")}}
+
+
+def judge_4(answer: Any) -> list[Check]:
+    spec = public.CHOICE[4]
+    if not isinstance(answer, dict):
+        raise Bad("the probe's answer is malformed")
+    got = outcome(answer.get("choice"), "`runs_ablation`")
+    if not isinstance(got, dict):
+        raise Bad("`runs_ablation` could not be read")
+    checks = [Check(name, 1.0 if ok else 0.0, note)
+              for name, ok, note in _choice.properties(got, spec)[:2]]
+    if all(c.score == 1.0 for c in checks):
+        runs = got.get("runs") if isinstance(got.get("runs"), list) else []
+        checks += [Check(name, 1.0 if ok else 0.0, note)
+                   for name, ok, note in _choice._consistency(runs, spec)]
+        mine = {}
+        for name in ("mean_val_xent", "noise", "effect", "helps"):
+            try:
+                mine[name] = outcome(answer.get(name), name)
+            except (Bad, NotSolved):
+                mine[name] = None
+        checks += [Check(name, 1.0 if ok else 0.0, note)
+                   for name, ok, note in public.ablation_problems(got, mine)]
+        ref = public.ablation_numbers(got)
+        both = ref is not None and ref["effect"]["both"] > 0
+        checks.append(Check("hidden check: removing both ingredients raises the validation "
+                            "cross-entropy", 1.0 if both else 0.0, "" if both else
+                            "in your runs the recipe without either ingredient did as well as "
+                            "the full one: train every configuration as the task says"))
+    return checks
+
+
+INPUTS[4] = _decide.spec_input(public.CHOICE[4])
