@@ -116,7 +116,8 @@ class StepLoss(keras.callbacks.Callback):
     def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
         super().__init__()
         if len(x) != len(y) or len(x) == 0:
-            raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+            raise ValueError("x and y must be non-empty and of equal length, "
+                             f"got {len(x)} and {len(y)}")
         self.x, self.y = np.asarray(x), np.asarray(y)
         self.xent = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         self.rates: list[float] = []

@@ -32,7 +32,8 @@ def test_stored_without_outputs_and_valid() -> None:
 def test_title_setup_claims_and_notice() -> None:
     nb = _nb()
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    code = [c for c in nb.cells if c.cell_type == "code" and "colab" not in c.metadata.get("tags", [])]
+    code = [c for c in nb.cells
+            if c.cell_type == "code" and "colab" not in c.metadata.get("tags", [])]
     assert "config.set_seed(" in code[0].source, "the first code cell must seed"
     assert "claim(" in "\n".join(c.source for c in code)
     assert any("What to notice" in c.source for c in nb.cells if c.cell_type == "markdown")

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_overfitting.ipynb"
 DOCS = ("README.md", "docs/presenting.md")
 PLAY_SLIDE = "Play: capacity and data size on a 2-D set"
-TALL_SLIDE = "Training longer: epoch 5 versus epoch 60"
+TALL_SLIDE = "Training longer: epoch 5 versus the end of a long run"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 RUN_ALL_TIMEOUT_S = 600  # the notebook's budget is 60 s; a shared CPU can be much slower

@@ -33,7 +33,8 @@ def test_step_loss_records_every_step_and_the_rate_of_a_schedule(digits: data.Sp
     np.testing.assert_allclose(cb.rates, 0.1 * (1 - np.arange(6) / 6), rtol=1e-5)
     xent = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     final = float(xent(digits.y_train[:50], model(digits.x_train[:50], training=False)))
-    assert cb.losses[-1] == pytest.approx(final, rel=1e-5)           # loss of the weights after the step
+    # the loss of the weights after the step
+    assert cb.losses[-1] == pytest.approx(final, rel=1e-5)
     assert cb.losses[-1] < cb.losses[0]
 
 

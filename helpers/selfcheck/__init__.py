@@ -41,14 +41,12 @@ from helpers.selfcheck import (  # noqa: F401  (each registers its tasks)
 from helpers.selfcheck._core import TASKS, Ctx, NotSolvedError, SelfCheckError, Task, get_task
 
 __all__ = [
-    "GRADE_MARK",
     "NotSolvedError",
     "SelfCheckError",
     "TASKS",
     "Task",
     "check_task",
     "get_task",
-    "score_task",
 ]
 
 
@@ -102,39 +100,3 @@ count_mlp_params([784, 512, 256, 10]): expected 535818, got 13.
     print(f"✔ Task {number} ({task.title}): {message} "
           f"[{task.points} point{plural}, scored by the grader]")
     return 0
-
-
-# --------------------------------------------------------------------------- compatibility
-# The in-kernel grader of main (instructor/grade.py) imports these two names. Branch
-# `grader` replaces that grader by one that judges in its own process
-# (instructor.checks.judge); drop GRADE_MARK and score_task when it lands.
-
-#: prefix of the line the old grader's check cell prints
-GRADE_MARK = "@@selfcheck-grade@@ "
-
-
-def score_task(notebook: str, number: int, namespace: Mapping[str, Any]) -> tuple[float, str]:
-    """Deprecated bridge for the old in-kernel grader: the instructor's verdict of a task.
-
-    Needs the instructor's copy of the course (``instructor.checks``); never used by a
-    learner's notebook.
-    """
-    import importlib
-    import json
-    import os
-    import tempfile
-
-    checks = importlib.import_module("instructor.checks")
-    fd, path = tempfile.mkstemp(suffix=".json")
-    os.close(fd)
-    try:
-        exec(compile(checks.probe_source(notebook, path), "<probe>", "exec"), dict(namespace))
-        with open(path, encoding="utf-8") as f:
-            answers = json.loads(f.read())
-    except Exception as err:
-        answers = {"error": str(err)}
-    finally:
-        os.unlink(path)
-    verdict = next(v for v in checks.judge(notebook, answers)
-                   if v.key == f"{notebook}:task{number}")
-    return verdict.points, "ok" if verdict.status == "pass" else verdict.message
