@@ -44,3 +44,13 @@ def margin_check(got: Any, spec: _choice.Choice, baseline: float | None, margin:
                      f"usable {spec.metric}")
     better = mine > baseline + margin if spec.higher_is_better else mine < baseline - margin
     return Check(name, 1.0 if better else 0.0, "" if better else why)
+
+
+def judge_against(answer: Any, spec: _choice.Choice, baseline: Any, margin: float,
+                  name: str, why: str) -> list[Check]:
+    """The public properties, then the hidden check that the chosen candidate beats the
+    candidate ``baseline`` of the learner's own runs by ``margin``."""
+    checks, got = choice_checks(answer, spec)
+    base = _choice.record(got, baseline, spec) if isinstance(got, dict) else None
+    checks.append(margin_check(got, spec, base, margin, name, why))
+    return checks

@@ -133,5 +133,17 @@ class Probe:
                     if keys is None or k in keys}
         return self.outcome(read)
 
+    def choice(self, spec):
+        """Outcome of a decide task: the learner's runs and choice, read as ``spec`` says."""
+        from helpers.selfcheck import _choice
+
+        spec = _choice.Choice(**spec)
+
+        def read():
+            self.get(spec.runs)
+            self.get(spec.best)
+            return _choice.collect(self.ns, spec)
+        return self.outcome(read)
+
     def layer_names(self, model_expr):
         return [type(layer).__name__ for layer in getattr(model_expr, "layers", [])][:100]

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.selfcheck import _choice
 from helpers.selfcheck import ex02_l1_l2_regularization as public
 from instructor.checks import _decide
 from instructor.checks._base import Bad, Check, array, close, function_checks, number, outcome
@@ -161,16 +160,7 @@ def public_tables() -> dict[int, Any]:
 
 
 def probe_4(rt, inp):
-    from helpers.selfcheck import _choice as choice
-
-    spec = choice.Choice(**inp["spec"])
-
-    def read():
-        rt.get(spec.runs)
-        rt.get(spec.best)
-        return choice.collect(rt.ns, spec)
-
-    return {"choice": rt.outcome(read)}
+    return {"choice": rt.choice(inp["spec"])}
 
 
 #: seeds 0, 1: lambda 0 ends at val_xent 0.93 / 1.05, the best lambda 0.22-0.26 lower
@@ -178,15 +168,11 @@ MARGIN4 = 0.1
 
 
 def judge_4(answer: Any) -> list[Check]:
-    spec = public.CHOICE[4]
-    checks, got = _decide.choice_checks(answer, spec)
-    base = _choice.record(got, 0.0, spec) if isinstance(got, dict) else None
-    checks.append(_decide.margin_check(
-        got, spec, base, MARGIN4,
+    return _decide.judge_against(
+        answer, public.CHOICE[4], 0.0, MARGIN4,
         "hidden check: the chosen lambda beats no penalty (lambda = 0) on validation",
         "the chosen run is not clearly below no penalty (lambda = 0) in val_xent: train every "
-        "candidate as the task says"))
-    return checks
+        "candidate as the task says")
 
 
 INPUTS[4] = _decide.spec_input(public.CHOICE[4])

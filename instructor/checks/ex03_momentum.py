@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.selfcheck import _choice
 from helpers.selfcheck import ex03_momentum as public
 from instructor.checks import _decide
 from instructor.checks._base import (
@@ -279,16 +278,7 @@ def judge_4(answer: Any) -> list[Check]:
 
 
 def probe_5(rt, inp):
-    from helpers.selfcheck import _choice as choice
-
-    spec = choice.Choice(**inp["spec"])
-
-    def read():
-        rt.get(spec.runs)
-        rt.get(spec.best)
-        return choice.collect(rt.ns, spec)
-
-    return {"choice": rt.outcome(read)}
+    return {"choice": rt.choice(inp["spec"])}
 
 
 #: seed 0: momentum 0 ends at val_xent 1.04, the best of 0.5 / 0.9 / 0.99 at 0.13
@@ -296,15 +286,11 @@ MARGIN5 = 0.3
 
 
 def judge_5(answer: Any) -> list[Check]:
-    spec = public.CHOICE[5]
-    checks, got = _decide.choice_checks(answer, spec)
-    base = _choice.record(got, 0.0, spec) if isinstance(got, dict) else None
-    checks.append(_decide.margin_check(
-        got, spec, base, MARGIN5,
+    return _decide.judge_against(
+        answer, public.CHOICE[5], 0.0, MARGIN5,
         "hidden check: the chosen momentum beats plain SGD (momentum 0) on validation",
         "the chosen run is not clearly below plain SGD (momentum 0) in val_xent: train every "
-        "candidate as the task says"))
-    return checks
+        "candidate as the task says")
 
 
 INPUTS[5] = _decide.spec_input(public.CHOICE[5])

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.selfcheck import _choice
 from helpers.selfcheck import ex04_learning_rate_decay as public
 from instructor.checks import _decide
 from instructor.checks._base import Bad, Check, NotSolved, close, number, outcome, series
@@ -152,16 +151,7 @@ def public_tables() -> dict[int, Any]:
 
 
 def probe_4(rt, inp):
-    from helpers.selfcheck import _choice as choice
-
-    spec = choice.Choice(**inp["spec"])
-
-    def read():
-        rt.get(spec.runs)
-        rt.get(spec.best)
-        return choice.collect(rt.ns, spec)
-
-    return {"choice": rt.outcome(read)}
+    return {"choice": rt.choice(inp["spec"])}
 
 
 #: seed 0: the rate 0.01 ends at val_xent 1.61, the best rate at 0.06
@@ -169,15 +159,11 @@ MARGIN4 = 0.3
 
 
 def judge_4(answer: Any) -> list[Check]:
-    spec = public.CHOICE[4]
-    checks, got = _decide.choice_checks(answer, spec)
-    base = _choice.record(got, 0.01, spec) if isinstance(got, dict) else None
-    checks.append(_decide.margin_check(
-        got, spec, base, MARGIN4,
+    return _decide.judge_against(
+        answer, public.CHOICE[4], 0.01, MARGIN4,
         "hidden check: the chosen initial rate beats the smallest rate (0.01) on validation",
         "the chosen run is not clearly below the smallest rate (0.01) in val_xent: train every "
-        "candidate as the task says"))
-    return checks
+        "candidate as the task says")
 
 
 INPUTS[4] = _decide.spec_input(public.CHOICE[4])

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.selfcheck import _choice
 from helpers.selfcheck import ex06_dropout as public
 from instructor.checks import _decide
 from instructor.checks._base import Bad, Check, array, choice_checks, close, number, outcome, series
@@ -191,16 +190,7 @@ def public_tables() -> dict[int, Any]:
 
 
 def probe_4(rt, inp):
-    from helpers.selfcheck import _choice as choice
-
-    spec = choice.Choice(**inp["spec"])
-
-    def read():
-        rt.get(spec.runs)
-        rt.get(spec.best)
-        return choice.collect(rt.ns, spec)
-
-    return {"choice": rt.outcome(read)}
+    return {"choice": rt.choice(inp["spec"])}
 
 
 #: seeds 0, 1: no dropout ends at val_xent 0.93 / 1.05, the best rate 0.28-0.48 lower
@@ -208,15 +198,11 @@ MARGIN4 = 0.1
 
 
 def judge_4(answer: Any) -> list[Check]:
-    spec = public.CHOICE[4]
-    checks, got = _decide.choice_checks(answer, spec)
-    base = _choice.record(got, 0.0, spec) if isinstance(got, dict) else None
-    checks.append(_decide.margin_check(
-        got, spec, base, MARGIN4,
+    return _decide.judge_against(
+        answer, public.CHOICE[4], 0.0, MARGIN4,
         "hidden check: the chosen dropout rate beats no dropout (rate 0) on validation",
         "the chosen run is not clearly below no dropout (rate 0) in val_xent: train every "
-        "candidate as the task says"))
-    return checks
+        "candidate as the task says")
 
 
 INPUTS[4] = _decide.spec_input(public.CHOICE[4])

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.selfcheck import _choice
 from helpers.selfcheck import ex07_initialization as public
 from instructor.checks import _decide
 from instructor.checks._base import Bad, Check, close, function_checks, number, outcome
@@ -183,16 +182,7 @@ def judge_2(answer: Any) -> list[Check]:
 
 
 def probe_3(rt, inp):
-    from helpers.selfcheck import _choice as choice
-
-    spec = choice.Choice(**inp["spec"])
-
-    def read():
-        rt.get(spec.runs)
-        rt.get(spec.best)
-        return choice.collect(rt.ns, spec)
-
-    return {"choice": rt.outcome(read)}
+    return {"choice": rt.choice(inp["spec"])}
 
 
 #: seed 0: small stays at chance (val_xent 2.30), large diverges (nan), He ends at 0.24
@@ -200,15 +190,11 @@ MARGIN3 = 0.5
 
 
 def judge_3(answer: Any) -> list[Check]:
-    spec = public.CHOICE[3]
-    checks, got = _decide.choice_checks(answer, spec)
-    base = _choice.record(got, "small", spec) if isinstance(got, dict) else None
-    checks.append(_decide.margin_check(
-        got, spec, base, MARGIN3,
+    return _decide.judge_against(
+        answer, public.CHOICE[3], "small", MARGIN3,
         "hidden check: the chosen initialization beats the small initialization on validation",
         "the chosen run is not clearly below the small initialization in val_xent: train every "
-        "candidate as the task says"))
-    return checks
+        "candidate as the task says")
 
 
 INPUTS = {1: {"fans": [list(f) for f, _ in _FANS]},

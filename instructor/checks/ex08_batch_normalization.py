@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from helpers.selfcheck import _choice
 from helpers.selfcheck import ex08_batch_normalization as public
 from instructor.checks import _decide
 from instructor.checks._base import Check, array, choice_checks, close, function_checks
@@ -157,16 +156,7 @@ def public_tables() -> dict[int, Any]:
 
 
 def probe_4(rt, inp):
-    from helpers.selfcheck import _choice as choice
-
-    spec = choice.Choice(**inp["spec"])
-
-    def read():
-        rt.get(spec.runs)
-        rt.get(spec.best)
-        return choice.collect(rt.ns, spec)
-
-    return {"choice": rt.outcome(read)}
+    return {"choice": rt.choice(inp["spec"])}
 
 
 #: seed 0: the plain net stays at chance (0.10), batch norm reaches 0.88-0.96
@@ -174,16 +164,12 @@ MARGIN4 = 0.3
 
 
 def judge_4(answer: Any) -> list[Check]:
-    spec = public.CHOICE[4]
-    checks, got = _decide.choice_checks(answer, spec)
-    base = _choice.record(got, (False, 0.1), spec) if isinstance(got, dict) else None
-    checks.append(_decide.margin_check(
-        got, spec, base, MARGIN4,
+    return _decide.judge_against(
+        answer, public.CHOICE[4], (False, 0.1), MARGIN4,
         "hidden check: the chosen setting beats the plain net at learning rate 0.1 on "
         "validation",
         "the chosen run is not clearly above the plain net at learning rate 0.1 in "
-        "val_accuracy: train every candidate as the task says"))
-    return checks
+        "val_accuracy: train every candidate as the task says")
 
 
 INPUTS[4] = _decide.spec_input(public.CHOICE[4])
