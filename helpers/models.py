@@ -122,6 +122,7 @@ def compile_classifier(
     optimizer: Any = "adam",
     *,
     learning_rate: float | None = None,
+    loss: Any = None,
     jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """Compile ``model`` for integer labels and logits, with the course's metrics.
@@ -134,6 +135,10 @@ def compile_classifier(
         ``"adam"``, ``"sgd"``, ``"rmsprop"`` or an optimizer object.
     learning_rate : float, optional
         Learning rate when ``optimizer`` is a string (Keras' default otherwise).
+    loss : callable, optional
+        The training loss ``loss(y_true, logits)``; default: sparse categorical
+        cross-entropy from logits. The ``xent`` metric stays the plain cross-entropy,
+        so that models trained on different losses compare on the same number.
 
     Returns
     -------
@@ -153,7 +158,7 @@ def compile_classifier(
         optimizer = known[optimizer.lower()](**kwargs)
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) if loss is None else loss,
         metrics=[
             "accuracy",
             keras.metrics.SparseCategoricalCrossentropy(from_logits=True, name="xent"),

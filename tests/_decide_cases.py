@@ -309,3 +309,33 @@ DECIDE_CASES.append(("09_putting_it_together", 4, GOOD09, [
     ({**GOOD09, "runs_ablation": {k: v for k, v in RUNS09.items() if k[1] == 0}},
      "no run for configuration and seed"),
 ]))
+
+# --------------------------------------------------------------------------- 10: log scale, search
+
+from helpers.selfcheck.ex10_ablation_and_tuning import RATES  # noqa: E402
+
+
+def log_uniform_ok(rng: np.random.Generator, low: float, high: float, size: int) -> np.ndarray:
+    return np.exp(rng.uniform(np.log(low), np.log(high), size))  # another right way
+
+
+DECIDE_CASES.append(("10_ablation_and_tuning", 1, {"log_uniform": log_uniform_ok}, [
+    ({"log_uniform": lambda rng, lo, hi, n: rng.uniform(lo, hi, n)}, "uniform draw on [low, high]"),
+    ({"log_uniform": lambda rng, lo, hi, n: 10 ** rng.uniform(np.log(lo), np.log(hi), n)},
+     "outside"),
+    ({"log_uniform": lambda rng, lo, hi, n: 10 ** np.random.default_rng(7).uniform(
+        np.log10(lo), np.log10(hi), n)}, "from `rng`"),
+]))
+
+_SMALLEST = min(RATES)
+_STRENGTH10 = (3.0, 4.0, 2.0, 1.0, 3.5)
+RUNS10 = {r: fake_run(0.5 if r == _SMALLEST else s)
+          for r, s in zip(RATES, _STRENGTH10, strict=True)}
+BEST10 = _best(RUNS10)
+assert BEST10 != _SMALLEST
+DECIDE_CASES.append(("10_ablation_and_tuning", 2, {"runs_search": RUNS10, "best_lr": BEST10}, [
+    ({"runs_search": RUNS10, "best_lr": _worst(RUNS10)}, "the worst value"),
+    ({"runs_search": {round(k, 3): v for k, v in RUNS10.items()}, "best_lr": round(BEST10, 3)},
+     "key each run by its learning rate, the value itself"),
+    ({"runs_search": RUNS10, "best_lr": 0.05}, "not one of the candidates"),
+]))

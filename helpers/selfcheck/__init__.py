@@ -12,7 +12,7 @@ what is wrong: expected versus got, and the likely cause. An unsolved task (the
 stub still raises ``NotImplementedError``, or the variable is missing) raises
 :class:`NotSolvedError`, a subclass.
 
-One module per exercise (``ex01_overfitting`` ... ``ex09_putting_it_together``) holds
+One module per exercise (``ex01_overfitting`` ... ``ex10_ablation_and_tuning``) holds
 its public checks. They know the expected outputs of a few public inputs only, as data:
 no reference implementation and no answer key ships here. A multiple choice is checked
 for its form only. At grading, the instructor's hidden checks (other inputs, other cases)
@@ -37,6 +37,7 @@ from helpers.selfcheck import (  # noqa: F401  (each registers its tasks)
     ex07_initialization,
     ex08_batch_normalization,
     ex09_putting_it_together,
+    ex10_ablation_and_tuning,
 )
 from helpers.selfcheck._core import TASKS, Ctx, NotSolvedError, SelfCheckError, Task, get_task
 

@@ -1,6 +1,6 @@
 """The instructor's checks: hidden cases, reference implementations, answer keys.
 
-One module per exercise (``ex01_overfitting`` ... ``ex09_putting_it_together``), next to
+One module per exercise (``ex01_overfitting`` ... ``ex10_ablation_and_tuning``), next to
 the public self-checks of the same exercise in ``helpers/selfcheck/exNN_*.py``. Each module
 defines, per task ``N``:
 
@@ -46,6 +46,7 @@ _MODULES = {
     "07_initialization": "ex07_initialization",
     "08_batch_normalization": "ex08_batch_normalization",
     "09_putting_it_together": "ex09_putting_it_together",
+    "10_ablation_and_tuning": "ex10_ablation_and_tuning",
 }
 
 
