@@ -15,8 +15,10 @@
    hub runs (restored when it stops); a git directory outside the repository is reported;
 5. installs ``configurable-http-proxy`` with npm into ``.hub/node_modules`` if missing;
 6. starts JupyterHub on ``127.0.0.1:PORT``: students log in with their class-list password, each
-   gets a JupyterLab server running as their own Unix user, with a memory limit per process
-   (:mod:`instructor.hub_config`); Ctrl-C stops the hub, every student server and the proxy.
+   gets a JupyterLab server running as their own Unix user, with a memory limit per student
+   (a memory cgroup holding the server and all its kernels, :mod:`instructor.cgroup`) and one
+   per process (:mod:`instructor.hub_config`); Ctrl-C stops the hub, every student server and
+   the proxy.
 
 ``python -m instructor.hub remove --class class.csv`` deletes the accounts and their homes after
 the course. Only accounts this tool created (marked in their GECOS field) are ever touched: a
@@ -42,7 +44,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["GECOS", "HubSettings", "MEM_LIMIT", "read_class", "write_class", "main"]
+__all__ = ["GECOS", "HubSettings", "MEM_LIMIT", "STUDENT_MEM_LIMIT", "read_class", "write_class",
+           "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,6 +55,11 @@ GECOS = "improving-deep-networks hub student"
 #: memory per kernel process: the course's budget for one kernel (COURSE.md; docs/benchmark.md
 #: measures a peak of about 1.1 GB)
 MEM_LIMIT = "2.5G"
+
+#: memory per student, all their processes together (a memory cgroup): two lecture kernels at
+#: the benchmark's peak (1.1-1.2 GB each) plus the server (about 0.14 GB), or one kernel up to
+#: the 2.5 GB budget with the server
+STUDENT_MEM_LIMIT = "3G"
 
 #: processes and threads per student (TensorFlow starts dozens of threads per kernel)
 NPROC_LIMIT = 1024
@@ -393,6 +401,9 @@ class HubSettings:
     state: str
     proxy: str
     mem_limit: str = MEM_LIMIT
+    student_mem_limit: str = STUDENT_MEM_LIMIT
+    #: the memory cgroup that holds the student groups: {"base": dir, "version": 1 or 2}, or None
+    cgroup: dict | None = None
     nproc_limit: int = NPROC_LIMIT
     ip: str = "127.0.0.1"
     users: list[str] = field(default_factory=list)
@@ -442,13 +453,25 @@ def prepare(class_list: Path, hub_root: Path, *, home_base: Path = Path("/home")
 def start(args: argparse.Namespace) -> int:
     """``start``: prepare, protect, run JupyterHub until Ctrl-C / SIGTERM, clean up."""
     parse_bytes(args.mem_limit)
+    parse_bytes(args.student_mem_limit)
+    from instructor import cgroup
+
+    groups, why = cgroup.available()
+    if groups is None:
+        print(f"warning: no memory limit per student ({why}); each process keeps its own limit "
+              f"of {args.mem_limit}", file=sys.stderr)
+    else:
+        print(f"memory per student: {args.student_mem_limit} ({why})")
     users, runtime, state = prepare(args.class_list, args.root, home_base=args.home_base,
                                     students=args.students)
     proxy = install_proxy(args.proxy_dir)
     port = args.port or free_port()
     settings = HubSettings(port=port, class_list=str(args.class_list.resolve()),
                            runtime=str(runtime), state=str(state), proxy=str(proxy),
-                           mem_limit=args.mem_limit, users=sorted(users), ip=args.ip,
+                           mem_limit=args.mem_limit, student_mem_limit=args.student_mem_limit,
+                           cgroup=None if groups is None else {"base": str(groups.base),
+                                                               "version": groups.version},
+                           users=sorted(users), ip=args.ip,
                            lab_args=list(args.lab_arg or []))
     config = settings.write(state)
     changed = protect(private_paths()) if args.protect else {}
@@ -485,6 +508,10 @@ def start(args: argparse.Namespace) -> int:
                 stop_processes(pwd.getpwnam(name).pw_uid)
             except KeyError:
                 pass
+        if groups is not None:
+            left = groups.remove_all()
+            if left:
+                print(f"memory cgroups still in use, not removed: {left}", file=sys.stderr)
         restore(changed)
     return code
 
@@ -507,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--proxy-dir", type=Path, default=ROOT / ".hub")
     p.add_argument("--mem-limit", default=MEM_LIMIT,
                    help="memory per kernel / server process (RLIMIT_DATA), e.g. 2.5G")
+    p.add_argument("--student-mem-limit", default=STUDENT_MEM_LIMIT,
+                   help="memory per student, server and kernels together (a memory cgroup)")
     p.add_argument("--no-protect", dest="protect", action="store_false",
                    help="leave the permissions of the repository and the lecturer's home alone")
     p.add_argument("--lab-arg", action="append",

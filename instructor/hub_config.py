@@ -8,12 +8,12 @@ Imported by the ``jupyterhub`` process only (the lecturer's environment, which h
   defeats the separate accounts. PAM would need real system passwords set and handed out.
 - :class:`CourseSpawner`: JupyterHub's ``LocalProcessSpawner`` (one JupyterLab server per student,
   running as the student's Unix user, in their home) plus resource limits set between ``fork`` and
-  ``exec``: ``RLIMIT_DATA`` (the process's private writable memory: heap, ``mmap``-ed arrays, thread
-  stacks) per process, inherited by every kernel the server starts, and ``RLIMIT_NPROC``.
-  ``RLIMIT_AS`` would not do: TensorFlow reserves far more address space than it uses (a kernel
-  with 0.8 GB resident maps about 2.4 GB). cgroups would cap a student's processes together, but
-  here the memory controller is cgroup v1 and belongs to the machine's own supervisor; see
-  docs/classroom.md.
+  ``exec``: the student's memory cgroup (:mod:`instructor.cgroup`: a limit on the server and all
+  its kernels together; made when the server starts, removed when it stops), ``RLIMIT_DATA``
+  (the process's private writable memory: heap, ``mmap``-ed arrays, thread stacks) per process,
+  inherited by every kernel the server starts, and ``RLIMIT_NPROC``. ``RLIMIT_AS`` would not do:
+  TensorFlow reserves far more address space than it uses (a kernel with 0.8 GB resident maps
+  about 2.4 GB).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from typing import Any
 
 from jupyterhub.auth import Authenticator
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Integer, Unicode
+from traitlets import Dict, Integer, Unicode
 
+from instructor.cgroup import StudentGroups
 from instructor.hub import read_class
 
 __all__ = ["ClassListAuthenticator", "CourseSpawner", "configure", "limits_preexec"]
@@ -61,18 +62,43 @@ def limits_preexec(data_bytes: int, nproc: int) -> Any:
 
 
 class CourseSpawner(LocalProcessSpawner):
-    """``LocalProcessSpawner`` with a per-process memory limit and a process limit."""
+    """``LocalProcessSpawner`` with a memory limit per student, one per process, a process limit."""
 
     data_limit = Integer(0, help="RLIMIT_DATA of the server and its kernels, bytes").tag(
         config=True)
     nproc_limit = Integer(1024, help="RLIMIT_NPROC of the student (processes + threads)").tag(
         config=True)
+    student_limit = Integer(0, help="memory of all the student's processes together, bytes "
+                            "(0: none)").tag(config=True)
+    cgroup = Dict(help="the memory cgroup below which each student gets one: base, version "
+                  "(empty: none)").tag(config=True)
+
+    def _groups(self) -> StudentGroups | None:
+        if not self.cgroup or not self.student_limit:
+            return None
+        return StudentGroups(Path(self.cgroup["base"]), int(self.cgroup["version"]))
+
+    async def start(self) -> Any:  # noqa: D102
+        groups = self._groups()
+        if groups is not None:
+            groups.create(self.user.name, self.student_limit)
+        return await super().start()
+
+    async def stop(self, now: bool = False) -> None:  # noqa: D102
+        await super().stop(now=now)
+        groups = self._groups()
+        if groups is not None and not groups.remove(self.user.name):
+            self.log.info("memory cgroup of %s still has processes; removed when the hub stops",
+                          self.user.name)
 
     def make_preexec_fn(self, name: str) -> Any:  # noqa: D102
         become_user = super().make_preexec_fn(name)
         limits = limits_preexec(self.data_limit, self.nproc_limit)
+        groups = self._groups()
 
         def preexec() -> None:
+            if groups is not None:
+                groups.join(name)  # the server and every kernel it starts: one memory budget
             limits()  # while still root; inherited by the server and every kernel
             become_user()
 
@@ -100,7 +126,11 @@ def configure(c: Any, s: dict[str, Any]) -> None:
     limit = parse_bytes(s["mem_limit"])
     c.CourseSpawner.data_limit = limit
     c.CourseSpawner.nproc_limit = int(s["nproc_limit"])
-    c.Spawner.mem_limit = limit  # shown to the server as MEM_LIMIT
+    if s.get("cgroup"):
+        c.CourseSpawner.cgroup = dict(s["cgroup"])
+        c.CourseSpawner.student_limit = parse_bytes(s.get("student_mem_limit") or s["mem_limit"])
+    # shown to the server as MEM_LIMIT (what a student may use in all)
+    c.Spawner.mem_limit = c.CourseSpawner.student_limit if s.get("cgroup") else limit
     c.Spawner.cmd = [str(runtime / "bin" / "python"), "-m", "jupyterhub.singleuser"]
     c.Spawner.args = ["--LabApp.news_url=None",
                       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",

@@ -86,6 +86,35 @@ def test_memory_limit_stops_a_process_that_exceeds_it() -> None:
     assert free.returncode == 0, "without the limit the same code must run"
 
 
+def test_student_memory_cgroup_caps_all_their_processes_together() -> None:
+    """Two processes of one student, each under the per-process limit, together over the
+    student's limit: the kernel kills one of them, and only in that student's group."""
+    from instructor import cgroup
+
+    groups, why = cgroup.available()
+    if groups is None:
+        pytest.skip(f"no memory cgroup here: {why}")
+    user = f"t{secrets.token_hex(3)}"
+    group = groups.create(user, 300 * 2**20)
+    try:
+        assert groups.limit(user) == 300 * 2**20 and group.parent == groups.parent
+        code = "import numpy as np, time\nx = np.ones(200 * 2**20 // 8)\ntime.sleep(20)\n"
+        alone = subprocess.run([sys.executable, "-c", code.replace("20)", "1)")], timeout=120,
+                               preexec_fn=lambda: groups.join(user))
+        assert alone.returncode == 0, "200 MB alone fit under 300 MB"
+        pair = [subprocess.Popen([sys.executable, "-c", code],
+                                 preexec_fn=lambda: groups.join(user)) for _ in range(2)]
+        codes = sorted(p.wait(120) for p in pair)
+        assert codes == [-signal.SIGKILL, 0], f"2 x 200 MB under 300 MB: exit codes {codes}"
+        assert groups.oom_kills(user) >= 1
+        assert groups.pids(user) == []
+    finally:
+        assert groups.remove(user)
+    assert not groups.path(user).exists()
+    with pytest.raises(ValueError, match="'../x'"):
+        groups.path("../x")
+
+
 def test_foreign_accounts_are_refused() -> None:
     with pytest.raises(PermissionError, match="'root'"):
         hub.ensure_user("root")
@@ -298,15 +327,26 @@ def test_three_students_run_a_lecture_at_once(tmp_path: Path) -> None:
             "the lecturer's home": f"os.listdir({str(Path.home())!r})",
         }.items():
             assert _denied(a, action), f"student A can reach {what}"
-        # every student process (server and kernels) runs under the memory limit
+        # every student process (server and kernels) runs under the memory limits: its own,
+        # and its student's memory cgroup when the machine lets the hub make one
+        from instructor import cgroup
+
         limit = hub.parse_bytes(hub.MEM_LIMIT)
+        groups, _ = cgroup.available()
         kernels = 0
         for p in psutil.process_iter(["uids", "cmdline"]):
             if p.info["uids"] and p.info["uids"].real in uids.values():
                 spawned.add(p.pid)
                 assert _data_limit(p.pid) == (limit, limit), p.info["cmdline"]
                 kernels += "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
+                if groups is not None:
+                    owner = next(n for n, u in uids.items() if u == p.info["uids"].real)
+                    assert p.pid in groups.pids(owner), (owner, p.info["cmdline"])
         assert kernels >= len(names), "each student has a kernel"
+        if groups is not None:
+            for n in names:
+                assert groups.limit(n) == hub.parse_bytes(hub.STUDENT_MEM_LIMIT)
+                measures.setdefault("cgroup_usage_gb", {})[n] = groups.usage(n) / 1e9
         spawned |= {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
     finally:
         if proc.poll() is None:
@@ -332,6 +372,11 @@ def test_three_students_run_a_lecture_at_once(tmp_path: Path) -> None:
                 hub.remove_user(n)
         shutil.rmtree(base, ignore_errors=True)
     assert not alive, f"processes left after the hub stopped: {alive}"
+    from instructor import cgroup
+
+    groups, _ = cgroup.available()
+    if groups is not None:
+        assert not any(groups.path(n).exists() for n in names), "student cgroups left behind"
     assert not any(left.values()), f"student processes left: {left}"
     assert mode_after == repo_mode, "the repository's permissions were not restored"
     assert measures, "no measurement"
