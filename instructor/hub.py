@@ -57,8 +57,8 @@ GECOS = "improving-deep-networks hub student"
 MEM_LIMIT = "2.5G"
 
 #: memory per student, all their processes together (a memory cgroup): two lecture kernels at
-#: the benchmark's peak (1.1-1.2 GB each) plus the server (about 0.14 GB), or one kernel up to
-#: the 2.5 GB budget with the server
+#: the benchmark's peak (0.9-1.1 GB each) plus the server (0.2 GB with a fresh kernel), or one
+#: kernel up to the 2.5 GB budget with the server
 STUDENT_MEM_LIMIT = "3G"
 
 #: processes and threads per student (TensorFlow starts dozens of threads per kernel)
