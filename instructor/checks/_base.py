@@ -193,6 +193,33 @@ def letter(x: Any, options: str) -> str | None:
 # --------------------------------------------------------------------------- common judges
 
 
+def seeded_checks(answer: Any, cases: Sequence[tuple[str, tuple[int, ...], int, Any]],
+                  what: str, judge: Callable[[list[np.ndarray], Any], str]) -> list[Check]:
+    """Judge a task checked by properties, whose probe called the student's function once per
+    generator seed of each case (``{"outputs": [outcome, ...]}``, one list per case).
+
+    ``cases`` holds ``(name, shape, seeds, context)``: the check's name, the shape of each
+    output, how many calls, and what ``judge(outputs, context)`` needs; ``judge`` returns
+    ``""`` when the outputs behave, else what is wrong.
+    """
+    outputs = answer.get("outputs") if isinstance(answer, Mapping) else None
+    if not isinstance(outputs, list) or len(outputs) != len(cases):
+        raise Bad("the probe's answer is malformed")
+    checks = []
+    for (name, shape, seeds, context), o in zip(cases, outputs, strict=True):
+        try:
+            got = outcome(o, what)
+            if not isinstance(got, list) or len(got) != seeds:
+                raise Bad("the probe's answer is malformed")
+            outs = [array(g, shape, "the output") for g in got]
+        except Bad as err:
+            checks.append(Check(name, 0.0, str(err)))
+            continue
+        problem = judge(outs, context)
+        checks.append(Check(name, 0.0 if problem else 1.0, problem))
+    return checks
+
+
 def function_checks(answer: Any, cases: Sequence[Mapping[str, Any]], names: Sequence[str],
                     ref: Callable[..., Any], mistakes: Mapping[str, Callable[..., Any]],
                     read: Callable[[Any, Any, str], Any],

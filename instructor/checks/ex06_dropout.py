@@ -8,7 +8,16 @@ import numpy as np
 
 from helpers.selfcheck import ex06_dropout as public
 from instructor.checks import _decide
-from instructor.checks._base import Bad, Check, array, choice_checks, close, number, outcome, series
+from instructor.checks._base import (
+    Bad,
+    Check,
+    choice_checks,
+    close,
+    number,
+    outcome,
+    seeded_checks,
+    series,
+)
 
 
 def dropout_ref(x: np.ndarray, rate: float, training: bool, rng: np.random.Generator) -> Any:
@@ -77,23 +86,12 @@ def _judge_case(x: np.ndarray, rate: float, training: bool, outs: list[np.ndarra
 
 
 def judge_1(answer: Any) -> list[Check]:
-    outputs = answer.get("outputs") if isinstance(answer, dict) else None
-    if not isinstance(outputs, list) or len(outputs) != len(_CASES1):
-        raise Bad("the probe's answer is malformed")
-    checks = []
-    for (name, x, rate, training, seeds), o in zip(_CASES1, outputs, strict=True):
+    cases = []
+    for name, x, rate, training, seeds in _CASES1:
         xa = np.asarray(x["array"], dtype=float)
-        try:
-            got = outcome(o, "dropout_forward")
-            if not isinstance(got, list) or len(got) != len(seeds):
-                raise Bad("the probe's answer is malformed")
-            outs = [array(g, xa.shape, "the output") for g in got]
-        except Bad as err:
-            checks.append(Check(name, 0.0, str(err)))
-            continue
-        problem = _judge_case(xa, rate, training, outs)
-        checks.append(Check(name, 0.0 if problem else 1.0, problem))
-    return checks
+        cases.append((name, xa.shape, len(seeds), (xa, rate, training)))
+    return seeded_checks(answer, cases, "dropout_forward",
+                         lambda outs, ctx: _judge_case(*ctx, outs))
 
 
 # --------------------------------------------------------------------------- task 2

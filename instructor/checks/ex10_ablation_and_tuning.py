@@ -8,7 +8,7 @@ import numpy as np
 
 from helpers.selfcheck import ex10_ablation_and_tuning as public
 from instructor.checks import _decide
-from instructor.checks._base import Bad, Check, array, outcome
+from instructor.checks._base import Check, seeded_checks
 
 # --------------------------------------------------------------------------- task 1
 
@@ -50,22 +50,9 @@ def _judge_case(low: float, high: float, size: int, outs: list[np.ndarray]) -> s
 
 
 def judge_1(answer: Any) -> list[Check]:
-    outputs = answer.get("outputs") if isinstance(answer, dict) else None
-    if not isinstance(outputs, list) or len(outputs) != len(_CASES1):
-        raise Bad("the probe's answer is malformed")
-    checks = []
-    for (name, low, high, size, seeds), o in zip(_CASES1, outputs, strict=True):
-        try:
-            got = outcome(o, "log_uniform")
-            if not isinstance(got, list) or len(got) != len(seeds):
-                raise Bad("the probe's answer is malformed")
-            outs = [array(g, (size,), "the draws") for g in got]
-        except Bad as err:
-            checks.append(Check(name, 0.0, str(err)))
-            continue
-        problem = _judge_case(low, high, size, outs)
-        checks.append(Check(name, 0.0 if problem else 1.0, problem))
-    return checks
+    cases = [(name, (size,), len(seeds), (low, high, size))
+             for name, low, high, size, seeds in _CASES1]
+    return seeded_checks(answer, cases, "log_uniform", lambda outs, ctx: _judge_case(*ctx, outs))
 
 
 INPUTS: dict[int, Any] = {1: {"cases": [{"low": lo, "high": hi, "size": n, "seeds": s}
