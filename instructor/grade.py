@@ -234,7 +234,8 @@ class _Runner:
         try:
             from distributed import Client, LocalCluster
         except ImportError as err:
-            raise RuntimeError("--scheduler needs Dask: pip install 'distributed'") from err
+            raise RuntimeError("--scheduler needs Dask: pip install -e '.[grading]' "
+                               "(the grader's machine and every worker)") from err
         try:
             if scheduler == "local":
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1,
