@@ -135,7 +135,7 @@ DECIDE_CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
          "key each run by its lambda"),
         ({"runs_l2": RUNS02, "best_l2": _worst(RUNS02)}, "the worst value"),
     ]),
-    ("03_momentum", 5, {"runs_momentum": RUNS03, "best_momentum": 0.9}, [
+    ("03_momentum", 4, {"runs_momentum": RUNS03, "best_momentum": 0.9}, [
         ({"runs_momentum": RUNS03, "best_momentum": 0.99}, "the best momentum is 0.9"),
         ({"runs_momentum": RUNS03_LEAK, "best_momentum": _best(RUNS03_LEAK)},
          "matches the TEST split"),
@@ -226,7 +226,7 @@ _slow = dict(TUNED)
 _rate = [lr for lr in GRIDS["adam"] if lr != TUNED[("adam", 45)][0]][0]
 _slow[("adam", 45)] = (_rate, TUNED[("adam", 45)][1])
 
-DECIDE_CASES.append(("03_momentum", 4, {"tuned": TUNED, "run_path": run_path_ok}, [
+DECIDE_CASES.append(("03_momentum", 3, {"tuned": TUNED, "run_path": run_path_ok}, [
     ({"tuned": _slow, "run_path": run_path_ok}, "fewest of the grid"),
     ({"tuned": TUNED_UNROTATED, "run_path": run_path_unrotated}, "start(angle)"),
     ({"tuned": list(TUNED.items()), "run_path": run_path_ok}, "should be a dict"),

@@ -226,10 +226,6 @@ CASES: list[tuple[str, int, dict, list[tuple[dict, str]]]] = [
         ({"momentum_step": lambda w, v, g, lr, b: w - lr * g}, "pair"),
     ]),
     ("03_momentum", 2, {"steps_sgd": 154, "steps_momentum": None}, []),  # replaced below
-    ("03_momentum", 3, {"answer_adam": "b"}, [
-        ({"answer_adam": "e"}, "one letter"),
-        ({"answer_adam": "bd"}, "one letter"),
-    ]),
     ("04_learning_rate_decay", 1, {"exponential_decay": decay_ok}, [
         ({"exponential_decay": lambda s, l0, r, d, staircase=False: l0 * r**s},
          "divide the step by decay_steps"),
@@ -370,7 +366,7 @@ HIDDEN_ONLY = {"03_momentum:task2": [
     ({"steps_sgd": S_SGD - 1, "steps_momentum": S_MOM - 1}, "starting at 1"),
     ({"steps_sgd": S_SGD + 1, "steps_momentum": S_MOM}, "off by one"),
 ]}
-MC = {"01_overfitting": ("answer_remedy", "b", "c"), "03_momentum": ("answer_adam", "b", "d"),
+MC = {"01_overfitting": ("answer_remedy", "b", "c"),
       "05_early_stopping": ("answer_test_set", "b", "a"),
       "06_dropout": ("answer_inference", "b", "c"),
       "08_batch_normalization": ("answer_bias", "a", "b")}
@@ -404,10 +400,8 @@ def graded(nb: str, namespace: dict) -> dict[int, checks.Verdict]:
 
 def test_every_task_is_covered() -> None:
     assert sorted(IDS) == sorted(t.key for tasks in TASKS.values() for t in tasks.values())
-    # 2-4 tasks each; 03 has a fifth: the rotated valley the lecture promises, besides the
-    # momentum chosen on validation that every exercise now has
-    assert all(2 <= len(tasks) <= (5 if nb == "03_momentum" else 4)
-               for nb, tasks in TASKS.items())
+    assert all(2 <= len(tasks) <= 4 for tasks in TASKS.values()), (  # COURSE.md: 2-4 tasks
+        {nb: len(tasks) for nb, tasks in TASKS.items()})
     assert checks.notebooks() == sorted(TASKS)
     for nb in checks.notebooks():
         infos = checks.tasks(nb)

@@ -83,22 +83,17 @@ def _t2(c: Ctx) -> str:
             "The exact counts are checked by the grader.")
 
 
-@task(NB, 3, "what Adam adds to momentum", verified=False)
-def _t3(c: Ctx) -> str:
-    return c.letter("answer_adam", "abcd")
+# --------------------------------------------------------------------------- task 3
 
 
-# --------------------------------------------------------------------------- task 4
-
-
-#: the grids of task 4 (the task's data, not an answer)
-GRIDS4 = {"momentum": [0.002, 0.005, 0.01, 0.02], "adam": [0.03, 0.1, 0.3, 1.0]}
+#: the grids of task 3 (the task's data, not an answer)
+GRIDS3 = {"momentum": [0.002, 0.005, 0.01, 0.02], "adam": [0.03, 0.1, 0.3, 1.0]}
 
 
 def _tuned(c: Ctx) -> dict[tuple[str, int], tuple[float, int]]:
     """``tuned`` in the form the task asks for; fail in words otherwise."""
     tuned = c.get("tuned")
-    want = {(o, a) for o in GRIDS4 for a in (0, 45)}
+    want = {(o, a) for o in GRIDS3 for a in (0, 45)}
     if not isinstance(tuned, dict) or set(tuned) != want:
         keys = sorted(tuned) if isinstance(tuned, dict) else type(tuned).__name__
         c.fail(f"`tuned` should be a dict with the keys {sorted(want)}, got {keys}.")
@@ -108,25 +103,25 @@ def _tuned(c: Ctx) -> dict[tuple[str, int], tuple[float, int]]:
             c.fail(f"tuned[{key}] should be a pair (best_rate, steps), got {value!r:.80}.")
         rate, steps = value
         on_grid = isinstance(rate, (int, float, np.floating)) and not isinstance(rate, bool) \
-            and any(np.isclose(rate, r) for r in GRIDS4[key[0]])
+            and any(np.isclose(rate, r) for r in GRIDS3[key[0]])
         if not on_grid:
             c.fail(f"tuned[{key}]: the rate {rate!r} is not in the grid of {key[0]}, "
-                   f"{GRIDS4[key[0]]}.")
+                   f"{GRIDS3[key[0]]}.")
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
             c.fail(f"tuned[{key}]: the number of steps should be an integer, got {steps!r}.")
         out[key] = (float(rate), int(steps))
     return out
 
 
-@task(NB, 4, "the rotated valley", points=2)
-def _t4(c: Ctx) -> str:
+@task(NB, 3, "the rotated valley", points=2)
+def _t3(c: Ctx) -> str:
     tuned = _tuned(c)
     from helpers.optim import Quadratic, steps_to_reach
 
     for (opt, angle), (rate, steps) in sorted(tuned.items()):
         bowl = Quadratic(curvatures=(1.0, 100.0), angle=angle)
         counts = {}
-        for lr in GRIDS4[opt]:
+        for lr in GRIDS3[opt]:
             path = c.call("run_path", opt, bowl, lr)
             counts[lr] = steps_to_reach(np.asarray(path, dtype=float), bowl, 1e-3)
         reached = {lr: k for lr, k in counts.items() if k is not None}
@@ -149,15 +144,15 @@ def _t4(c: Ctx) -> str:
             f"{tuned[('adam', 45)][1]} steps instead of {tuned[('adam', 0)][1]}.")
 
 
-# --------------------------------------------------------------------------- task 5: decide
+# --------------------------------------------------------------------------- task 4: decide
 # No answer key: the learner's own runs decide (helpers.selfcheck._choice).
 
-CHOICE = {5: _choice.Choice(runs="runs_momentum", best="best_momentum",
+CHOICE = {4: _choice.Choice(runs="runs_momentum", best="best_momentum",
                             candidates=(0.0, 0.5, 0.9, 0.99),
                             what="momentum", metric="val_xent")}
 
 
-@task(NB, 5, "choose the momentum on validation", points=2)
-def _t5(c: Ctx) -> str:
-    return _choice.check(c, CHOICE[5], "best_momentum = {best} is the best by your own validation "
+@task(NB, 4, "choose the momentum on validation", points=2)
+def _t4(c: Ctx) -> str:
+    return _choice.check(c, CHOICE[4], "best_momentum = {best} is the best by your own validation "
                          "records, and your models score what their histories say.")

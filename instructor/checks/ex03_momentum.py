@@ -13,7 +13,6 @@ from instructor.checks._base import (
     Bad,
     Check,
     array,
-    choice_checks,
     close,
     integer,
     number,
@@ -152,25 +151,6 @@ def judge_2(answer: Any) -> list[Check]:
     return checks
 
 
-# --------------------------------------------------------------------------- task 3
-
-KEY3 = "b"
-WHY3 = {
-    "a": "Dropout is a regularizer, not part of any optimizer.",
-    "c": "Adam's step size does not decay by itself; a schedule does that (notebook 04).",
-    "d": "Nesterov's look-ahead is a variant of momentum; Adam's second ingredient is "
-         "something else.",
-}
-
-
-def probe_3(rt, inp):
-    return {"answer": rt.value("answer_adam")}
-
-
-def judge_3(answer: Any) -> list[Check]:
-    return choice_checks(answer, "abcd", KEY3, WHY3)
-
-
 INPUTS = {1: {"walks": [w for w, _ in _WALKS]}}
 
 
@@ -181,7 +161,7 @@ def public_tables() -> dict[int, Any]:
                 for walk in public.PUBLIC_INPUTS[1]]}
 
 
-# --------------------------------------------------------------------------- task 4
+# --------------------------------------------------------------------------- task 3
 
 
 def _adam_ref(w, state, g, lr, k, beta1=0.9, beta2=0.999, eps=1e-7):
@@ -192,7 +172,7 @@ def _adam_ref(w, state, g, lr, k, beta1=0.9, beta2=0.999, eps=1e-7):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
-def _steps4(opt: str, angle: int, lr: float, limit: int = 1000) -> int | None:
+def _steps3(opt: str, angle: int, lr: float, limit: int = 1000) -> int | None:
     t = np.deg2rad(angle)
     rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
     hess = rot @ np.diag([1.0, 100.0]) @ rot.T
@@ -212,15 +192,15 @@ def _steps4(opt: str, angle: int, lr: float, limit: int = 1000) -> int | None:
 
 def tuned_ref() -> dict[tuple[str, int], tuple[float, int]]:
     out = {}
-    for opt, grid in public.GRIDS4.items():
+    for opt, grid in public.GRIDS3.items():
         for angle in (0, 45):
-            reached = {lr: k for lr in grid if (k := _steps4(opt, angle, lr)) is not None}
+            reached = {lr: k for lr in grid if (k := _steps3(opt, angle, lr)) is not None}
             best = min(reached, key=lambda lr: (reached[lr], lr))
             out[(opt, angle)] = (best, reached[best])
     return out
 
 
-def probe_4(rt, inp):
+def probe_3(rt, inp):
     def read():
         tuned = rt.get("tuned")
         if not isinstance(tuned, dict):
@@ -231,14 +211,14 @@ def probe_4(rt, inp):
     return {"tuned": rt.outcome(read)}
 
 
-def judge_4(answer: Any) -> list[Check]:
+def judge_3(answer: Any) -> list[Check]:
     try:
         items = outcome(answer.get("tuned") if isinstance(answer, dict) else None, "tuned")
         if not isinstance(items, list):
             raise Bad("`tuned` could not be read")
     except Bad as err:
         return [Check(f"{opt}: best rate and steps on both valleys", 0.0, str(err))
-                for opt in public.GRIDS4] + [
+                for opt in public.GRIDS3] + [
             Check("hidden check: momentum takes the same steps on both valleys", 0.0,
                   "not judged")]
     got = {}
@@ -248,7 +228,7 @@ def judge_4(answer: Any) -> list[Check]:
             got[(str(item[0][0]), item[0][1])] = item[1]
     ref = tuned_ref()
     checks = []
-    for opt in public.GRIDS4:
+    for opt in public.GRIDS3:
         name = f"{opt}: best rate and steps on both valleys"
         ok = True
         for angle in (0, 45):
@@ -274,23 +254,23 @@ def judge_4(answer: Any) -> list[Check]:
     return checks
 
 
-# --------------------------------------------------------------------------- task 5: decide
+# --------------------------------------------------------------------------- task 4: decide
 
 
-def probe_5(rt, inp):
+def probe_4(rt, inp):
     return {"choice": rt.choice(inp["spec"])}
 
 
 #: seed 0: momentum 0 ends at val_xent 1.04, the best of 0.5 / 0.9 / 0.99 at 0.13
-MARGIN5 = 0.3
+MARGIN4 = 0.3
 
 
-def judge_5(answer: Any) -> list[Check]:
+def judge_4(answer: Any) -> list[Check]:
     return _decide.judge_against(
-        answer, public.CHOICE[5], 0.0, MARGIN5,
+        answer, public.CHOICE[4], 0.0, MARGIN4,
         "hidden check: the chosen momentum beats plain SGD (momentum 0) on validation",
         "the chosen run is not clearly below plain SGD (momentum 0) in val_xent: train every "
         "candidate as the task says")
 
 
-INPUTS[5] = _decide.spec_input(public.CHOICE[5])
+INPUTS[4] = _decide.spec_input(public.CHOICE[4])
