@@ -196,9 +196,10 @@ def _bwrap_args(private: Path, limits: Limits) -> list[str]:
             bound.append(extra)
     for path in bound:
         args += ["--ro-bind", str(path), str(path)]
-    hidden = _package_dir("instructor")  # the hidden checks, if pip put them in the venv
-    if hidden is not None and any(hidden.is_relative_to(b) for b in bound):
-        args += ["--tmpfs", str(hidden)]
+    for name in ("instructor", "coursework"):  # the hidden checks, if pip put them in the venv
+        hidden = _package_dir(name)
+        if hidden is not None and any(hidden.is_relative_to(b) for b in bound):
+            args += ["--tmpfs", str(hidden)]
     args += ["--ro-bind", str(RUNNER), f"{INSIDE}/run.py",
              "--ro-bind", str(private / "job.json"), f"{INSIDE}/job.json",
              "--ro-bind", str(private / "submission.ipynb"), f"{INSIDE}/submission.ipynb",
