@@ -199,3 +199,23 @@ def test_probe_source_stands_alone(nb: str, tmp_path: Path) -> None:
     answers = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     assert answers["notebook"] == nb and sorted(answers["tasks"]) == [
         str(t.number) for t in checks.tasks(nb)]
+
+
+# --------------------------------------------------------------------------- before the units
+
+NOTEBOOK_ANSWERS = ROOT / "tests" / "data" / "notebook_answers_before_units.json.gz"
+
+
+def test_same_verdicts_on_the_notebooks_as_before_the_units() -> None:
+    """The probed answers of every solution and blank exercise, recorded in kernels with the
+    code before the move, judged now: the same points, statuses and messages."""
+    import gzip
+
+    with gzip.open(NOTEBOOK_ANSWERS, "rt", encoding="utf-8") as f:
+        before = json.load(f)
+    assert len(before) == 2 * len(NOTEBOOKS)
+    for name, record in before.items():
+        nb = name.split("/")[1]
+        got = {v.key: {"points": v.points, "status": v.status, "message": v.message}
+               for v in checks.judge(nb, record["answers"])}
+        assert got == record["verdicts"], name
