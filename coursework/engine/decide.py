@@ -197,12 +197,9 @@ def consistency(runs: list[Any], spec: Choice) -> list[tuple[str, bool, str]]:
     short = spec.metric.removeprefix("val_")
     for r in runs:
         ev = r.get("eval")
-        if ev is None:
-            continue
         key = _fmt(r.get("key"))
         if not isinstance(ev, Mapping) or "val" not in ev:
-            return [(name, False, f"the model of the run for {spec.what} {key} could not be "
-                     f"evaluated on the digits ({(ev or {}).get('error', 'no model')}).")]
+            return [(name, False, unevaluated(spec, key, ev))]
         series = [_num(v) for v in r["history"][spec.metric]]
         finite = [v for v in series if math.isfinite(v)]
         if not finite:
@@ -230,6 +227,28 @@ def consistency(runs: list[Any], spec: Choice) -> list[tuple[str, bool, str]]:
                      "recorded? Keep each run's own model.")
         return [(name, False, note)]
     return [(name, True, "")]
+
+
+def unevaluated(spec: Choice, key: str, ev: Any) -> str:
+    """Why the run for ``key`` could not be evaluated again (never the error's text)."""
+    if ev is None:
+        return (f"the run for {spec.what} {key} has no model to evaluate again: keep each "
+                "run's own model (training.train returns it in run.model).")
+    error = str(ev.get("error", "")) if isinstance(ev, Mapping) else ""
+    kind = error.split(":", 1)[0].strip()
+    kind = kind if kind.isidentifier() else "an error"
+    return (f"the model of the run for {spec.what} {key} could not be evaluated on the "
+            f"digits (it raised {kind}).")
+
+
+def not_evaluated(got: Mapping[str, Any], spec: Choice) -> str:
+    """``""`` when every run's model was evaluated again, else why not (for the first run)."""
+    runs = got.get("runs") if isinstance(got, Mapping) else None
+    for r in runs if isinstance(runs, list) else []:
+        ev = r.get("eval") if isinstance(r, Mapping) else None
+        if not isinstance(ev, Mapping) or "val" not in ev:
+            return unevaluated(spec, _fmt(r.get("key") if isinstance(r, Mapping) else None), ev)
+    return ""
 
 
 def check(c: Any, spec: Choice, done: str) -> str:

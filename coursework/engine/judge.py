@@ -83,9 +83,18 @@ def outcome(o: Any, what: str) -> Any:
         raise NotSolved(f"{what} still raises NotImplementedError")
     if "missing" in o:
         raise NotSolved(f"`{str(o['missing'])[:60]}` is not defined")
-    if "error" in o:
+    if "error" in o and o.get("unreadable") is True:  # the probe's own words
         raise Bad(f"{what} raised {str(o['error'])[:200]}")
+    if "error" in o:  # the student's exception: its kind, never its text
+        raise Bad(f"{what} raised {error_kind(o['error'])}")
     raise Bad(f"no usable answer for {what}")
+
+
+def error_kind(error: Any) -> str:
+    """The kind of a probed error (``"IndexError"``), never its text: an exception's message
+    may hold the hidden inputs it was called with."""
+    kind = str(error).split(":", 1)[0].strip()
+    return kind[:60] if kind.isidentifier() else "an error"
 
 
 def number(x: Any, what: str) -> float:
@@ -289,9 +298,18 @@ def decide_checks(answer: Any, spec: Choice) -> tuple[list[Check], Any]:
                   f"`{spec.runs}`")
     if not isinstance(got, Mapping):
         raise Bad(f"`{spec.runs}` could not be read")
+    require_evaluated(got, spec)
     checks = [Check(name, 1.0 if ok else 0.0, note)
               for name, ok, note in decide.properties(got, spec)]
     return checks, got
+
+
+def require_evaluated(got: Mapping[str, Any], spec: Choice) -> None:
+    """No points for runs the grader cannot evaluate again: Bad unless every run's model was
+    evaluated on the validation split (a history alone is no evidence)."""
+    why = decide.not_evaluated(got, spec)
+    if why:
+        raise Bad(why.rstrip("."))
 
 
 def margin_check(got: Any, spec: Choice, baseline: float | None, margin: float,

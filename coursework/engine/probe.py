@@ -26,6 +26,11 @@ class Missing(Exception):
     """A name the task asks for is not defined in the student's namespace."""
 
 
+class Unreadable(TypeError):
+    """A value the task asks for has the wrong type; the message is the probe's own words
+    (the grader shows it), never a student's exception text."""
+
+
 class TooLarge(Exception):
     """A value is larger than the probe sends back."""
 
@@ -102,7 +107,7 @@ class Probe:
     def call(self, name, *args, **kwargs):
         f = self.get(name)
         if not callable(f):
-            raise TypeError(f"`{name}` is not a function but {type(f).__name__}")
+            raise Unreadable(f"`{name}` is not a function but {type(f).__name__}")
         return f(*args, **kwargs)
 
     def outcome(self, fn, *args):
@@ -113,6 +118,8 @@ class Probe:
             return {"missing": str(err)[:MAX_TEXT]}
         except NotImplementedError as err:
             return {"stub": str(err)[:MAX_TEXT]}
+        except Unreadable as err:
+            return {"error": f"TypeError: {err}"[:MAX_TEXT], "unreadable": True}
         except (Exception, SystemExit) as err:  # the student's bug, reported as data
             return {"error": f"{type(err).__name__}: {err}"[:MAX_TEXT]}
 
@@ -131,7 +138,7 @@ class Probe:
         def read():
             hist = getattr(self.get(name), "history", None)
             if not isinstance(hist, dict):
-                raise TypeError(f"`{name}` has no history dict, it is "
+                raise Unreadable(f"`{name}` has no history dict, it is "
                                 f"{type(self.get(name)).__name__}")
             return {k: [float(v) for v in hist[k]][:MAX_ITEMS // 10] for k in hist
                     if keys is None or k in keys}
@@ -192,7 +199,7 @@ def collect(ns, spec, *, evaluate=True):
     runs = ns[spec["runs"]]
     best = ns[spec["best"]]
     if not isinstance(runs, Mapping):
-        raise TypeError(f"`{spec['runs']}` should be a dict {{{spec['what']}: run}}, "
+        raise Unreadable(f"`{spec['runs']}` should be a dict {{{spec['what']}: run}}, "
                         f"got {type(runs).__name__}")
     split = None
     if evaluate:

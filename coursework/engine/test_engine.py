@@ -219,3 +219,45 @@ def test_same_verdicts_on_the_notebooks_as_before_the_units() -> None:
         got = {v.key: {"points": v.points, "status": v.status, "message": v.message}
                for v in checks.judge(nb, record["answers"])}
         assert got == record["verdicts"], name
+
+
+# --------------------------------------------------------------------------- cheating that scored
+
+
+@pytest.mark.parametrize("nb", [nb for nb in NOTEBOOKS if hasattr(units.module(nb, "spec"),
+                                                                  "CHOICE")])
+def test_runs_without_a_model_score_nothing(nb: str) -> None:
+    """A decide task's runs with histories but no model cannot be evaluated again: the public
+    check says so and the grader gives no points (they used to score)."""
+    from coursework.engine.testing import graded
+    from helpers.training import Run
+
+    (number, choice), = units.module(nb, "spec").CHOICE.items()
+    hist = {"xent": [1.0, 0.4], "val_xent": [1.2, 0.5], "val_loss": [1.2, 0.5],
+            "accuracy": [0.6, 0.9], "val_accuracy": [0.5, 0.8]}
+    runs = {c: Run("no model", {k: list(v) for k, v in hist.items()}, model=None)
+            for c in choice.candidates}
+    ns = {choice.runs: runs, choice.best: choice.candidates[0]}
+    if nb == "09_putting_it_together":
+        ns.update(mean_val_xent={}, noise=0.0, effect={}, helps=[])
+    with pytest.raises(SelfCheckError, match="no model to evaluate again"):
+        check_task(nb, number, ns)
+    verdict = graded(nb, ns)[number]
+    assert (verdict.points, verdict.status) == (0, "fail"), verdict.message
+    assert "no model to evaluate again" in verdict.message
+
+
+def test_feedback_names_the_kind_of_error_never_its_text() -> None:
+    """A function that raises with its (hidden) arguments: the feedback says which check and
+    which kind of error, and echoes none of the arguments."""
+    from coursework.engine.testing import graded
+    from coursework.ex01_overfitting import hidden
+
+    def leak(sizes):
+        raise ValueError(f"LEAK {sizes!r}")
+
+    verdict = graded("01_overfitting", {"count_mlp_params": leak})[1]
+    assert verdict.points == 0 and "raised ValueError" in verdict.message
+    assert "LEAK" not in verdict.message
+    for sizes, _ in hidden._HIDDEN_SIZES:
+        assert repr(sizes) not in verdict.message

@@ -129,6 +129,9 @@ def judge_3(answer: Any) -> list[Check]:
     kernel = array(hidden["kernel"], (len(hidden["kernel"]), len(hidden["kernel"][0])),
                    "the hidden kernel")
     share = number(share, "sparse_share")
+    if not np.any(np.abs(kernel) >= 1e-3):
+        raise Bad("model_l1's hidden kernel has no weight away from zero: it is not the "
+                  "trained net (build and train it as the task says)")
     measured = float(np.mean(np.abs(kernel) < 1e-3))
     l1 = hidden.get("l1")
     has_l1 = isinstance(l1, (int, float)) and not isinstance(l1, bool) and l1 > 0

@@ -38,6 +38,9 @@ def check_3(c: Ctx) -> str:
     reg = getattr(hidden, "kernel_regularizer", None)
     if reg is None or float(np.asarray(getattr(reg, "l1", 0.0))) <= 0:
         c.fail("model_l1's hidden layer has no L1 penalty: build it with build_mlp(..., l1=...).")
+    if kernel.size == 0 or not np.any(np.abs(kernel) >= 1e-3):
+        c.fail("model_l1's hidden kernel has no weight away from zero: it is not the trained "
+               "net. Build it with build_mlp(..., l1=1e-3) and train it as the task says.")
     measured = float(np.mean(np.abs(kernel) < 1e-3))  # measures the student's own model
     if not abs(share - measured) <= 1e-6:
         both = np.concatenate([kernel.ravel(), bias.ravel()])

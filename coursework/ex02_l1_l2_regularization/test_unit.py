@@ -68,3 +68,20 @@ CASES = {
 
 class TestUnit(UnitTests):
     NOTEBOOK, CASES = NOTEBOOK, CASES
+
+
+def test_a_layer_shaped_object_with_zero_weights_scores_nothing() -> None:
+    """It used to earn the point of 'sparse_share measures the hidden kernel' (share 1)."""
+    from coursework import SelfCheckError, check_task
+    from coursework.engine.testing import graded
+
+    zeros = SimpleNamespace(kernel=np.zeros((64, 128)), bias=np.zeros(128),
+                            kernel_regularizer=SimpleNamespace(l1=1e-3))
+    ns = {"model_l1": SimpleNamespace(layers=[zeros, OUT]), "sparse_share": 1.0}
+    try:
+        check_task(NOTEBOOK, 3, ns)
+        raise AssertionError("the public check passed a net without weights")
+    except SelfCheckError as err:
+        assert "no weight away from zero" in str(err)
+    verdict = graded(NOTEBOOK, ns)[3]
+    assert (verdict.points, verdict.status) == (0, "fail"), verdict.message

@@ -18,6 +18,7 @@ from coursework.engine.judge import (
     outcome,
     spec_input,
 )
+from coursework.engine.probe import Unreadable
 from coursework.ex03_momentum import spec
 
 # --------------------------------------------------------------------------- task 1
@@ -205,7 +206,7 @@ def probe_3(rt, inp):
     def read():
         tuned = rt.get("tuned")
         if not isinstance(tuned, dict):
-            raise TypeError(f"`tuned` should be a dict, got {type(tuned).__name__}")
+            raise Unreadable(f"`tuned` should be a dict, got {type(tuned).__name__}")
         return [[list(k) if isinstance(k, tuple) else k, list(v) if isinstance(v, tuple) else v]
                 for k, v in list(tuned.items())[:20]]
 

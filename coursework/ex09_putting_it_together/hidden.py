@@ -18,6 +18,7 @@ from coursework.engine.judge import (
     integer,
     number,
     outcome,
+    require_evaluated,
     spec_input,
 )
 from coursework.engine.probe import collect
@@ -230,6 +231,7 @@ def judge_4(answer: Any) -> list[Check]:
     got = outcome(answer.get("choice"), "`runs_ablation`")
     if not isinstance(got, dict):
         raise Bad("`runs_ablation` could not be read")
+    require_evaluated(got, choice)
     checks = [Check(name, 1.0 if ok else 0.0, note)
               for name, ok, note in decide.properties(got, choice)[:2]]
     if all(c.score == 1.0 for c in checks):
