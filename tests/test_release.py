@@ -295,5 +295,6 @@ def test_bundle_installs_and_an_exercise_runs_in_a_fresh_venv(bundle: Path,
     assert outs[0][0].split() == [str(venv), str(Path(site, "helpers", "__init__.py"))]
     text = "\n".join("".join(o) for o in outs)
     assert "Error" not in text, text
-    assert "✔ Task 1 (a momentum step by hand)" in text and "[2 points]" in text
+    assert "✔ Task 1 (a momentum step by hand)" in text and "hidden checks try more" in text
+    assert "[2 points]" not in text  # a passing public check awards nothing
     assert text.count("scored by the grader") == 1  # task 2: the exact counts

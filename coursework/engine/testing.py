@@ -256,8 +256,9 @@ class UnitTests:
         task = get_task(nb, n)
         assert check_task(nb, n, case.right) == (task.points if task.verified else 0)
         out = capsys.readouterr().out
-        assert f"✔ Task {n}" in out
+        assert f"✔ Task {n}" in out and "point" not in out.rsplit("[", 1)[1]
         assert ("scored by the grader" in out) == (not task.verified)
+        assert ("hidden checks try more cases" in out) == task.verified
         if not case.judged_here:
             return
         verdict = graded(nb, case.right)[n]
