@@ -261,3 +261,13 @@ def test_feedback_names_the_kind_of_error_never_its_text() -> None:
     assert "LEAK" not in verdict.message
     for sizes, _ in hidden._HIDDEN_SIZES:
         assert repr(sizes) not in verdict.message
+
+
+def test_every_unit_is_a_package_of_the_install() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = set(project["tool"]["setuptools"]["packages"])
+    assert {"coursework", "coursework.engine"} <= packages
+    assert {f"coursework.{units.folder(nb)}" for nb in NOTEBOOKS} <= packages
+    assert "coursework" in project["tool"]["pytest"]["ini_options"]["testpaths"]
