@@ -97,8 +97,6 @@ def judge_1(answer: Any) -> list[Check]:
 
 # --------------------------------------------------------------------------- task 2
 
-_KEYS = ["xent", "val_xent", "val_loss", "val_accuracy"]
-
 
 def probe_2(rt, inp):
     def layers(name):
