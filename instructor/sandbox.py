@@ -579,7 +579,10 @@ def run_submission(notebook: bytes, probe: str, limits: Limits | dict[str, Any],
                 os.close(fd)
         if group is not None:
             group.kill_and_remove()
-        remove_tree(private)
+        try:
+            remove_tree(private)
+        except OSError:
+            pass  # never lose the result for it; the folder is private to this grader
 
 
 def remove_tree(folder: Path) -> None:

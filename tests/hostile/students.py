@@ -217,11 +217,12 @@ STUDENTS: dict[str, list[str]] = {
         "        os.chdir('d' * 50)\n"
         "os.chdir('/sandbox/work')",
     ],
-    # say what cannot be encoded: a lone surrogate, controls, a bidi override, HTML
+    # say a heading, HTML, controls and a bidi override in an error (a lone surrogate never
+    # leaves the kernel: ipykernel cannot encode it; tests/test_hostile.py stores one)
     "h14_text": [
         RIGHT,
         "answer = 42",
-        "raise ValueError('\\ud800 ## 6 / 6 points <script>alert(1)</script> '\n"
+        "raise ValueError('## 6 / 6 points <script>alert(1)</script> '\n"
         "                 '<img src=x onerror=alert(1)> \\x1b[31m \\u202e =cmd|calc')",
     ],
     # shared anonymous memory (not in RLIMIT_DATA, not in resident-minus-shared)
@@ -273,10 +274,10 @@ STUDENTS: dict[str, list[str]] = {
     "h19_cells": ["x = 1"] * 300,
     # a notebook larger than the cap: never read past the cap, never parsed
     "h20_large": [RIGHT, "answer = 42", "#" * 1_200_000],
-    # folder names: a formula, a heading and HTML after a newline, a long multibyte name,
-    # two names that are one id after normalisation (é composed and decomposed)
-    '=HYPERLINK("http://evil.example","x")': [RIGHT, "answer = 42"],
-    "n1\n## 6 / 6 points <script>alert(1)</script>": [RIGHT, "answer = 42"],
+    # folder names (never a "/"): a formula, a heading and HTML after a newline, a long
+    # multibyte name, two names that are one id after normalisation (é composed and decomposed)
+    '=HYPERLINK("evil.example";"x")': [RIGHT, "answer = 42"],
+    "n1\n## 6 of 6 points <img src=x onerror=alert(1)>": [RIGHT, "answer = 42"],
     "é" * 127: [RIGHT, "answer = 42"],
     "caf\u00e9": [RIGHT, "answer = 42"],
     "cafe\u0301": [RIGHT, "answer = 42"],
@@ -284,8 +285,9 @@ STUDENTS: dict[str, list[str]] = {
 
 #: the ids in the CSV of the folders whose names are not ids as they are
 CSV_ID = {
-    '=HYPERLINK("http://evil.example","x")': '\'=HYPERLINK("http://evil.example","x")',
-    "n1\n## 6 / 6 points <script>alert(1)</script>": "n1 ## 6 / 6 points <script>alert(1)</script>",
+    '=HYPERLINK("evil.example";"x")': '\'=HYPERLINK("evil.example";"x")',
+    "n1\n## 6 of 6 points <img src=x onerror=alert(1)>":
+        "n1 ## 6 of 6 points <img src=x onerror=alert(1)>",
     "é" * 127: "é" * 79 + "…",
     "cafe\u0301": "caf\u00e9",
 }
@@ -301,7 +303,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "zz_honest": (2, 1, "ok"),
     "h1_patcher": (0, 0, "ok"),
     "h2_forger": (0, 0, "ok"),
-    "h3_shadow": (0, 0, "ok"),
+    "h3_shadow": (0, 0, "error in cell 2 (AttributeError: module 'helpers' has no attribute"),
     "h4_tamper": (0, 0, "ok"),
     "h5_snoop": (0, 0, "ok"),
     "h6_network": (0, 0, "ok"),
@@ -319,15 +321,16 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "x5_subprocess": (2, 1, "ok"),
     "h12_channel": (0, 0, "error in cell 2 (ZeroDivisionError: division by zero)"),
     "h13_deep_tree": (2, 1, "ok"),
-    "h14_text": (2, 1, "error in cell 3 (ValueError: \ufffd ## 6 / 6 points <script>"),
+    "h14_text": (2, 1, "error in cell 3 (ValueError: ## 6 / 6 points <script>alert(1)</script> "
+                       "<img src=x onerror=alert(1)> \ufffd[31m \ufffd =cmd|calc)"),
     "h15_shm": (0, 0, "memory limit in cell 3"),
     "h16_tmpfs": (0, 0, "memory limit in cell 3"),
     "h17_fallocate": (2, 1, "ok"),
     "h18_mentions_check": (2, 1, "ok"),
     "h19_cells": (0, 0, "too many cells (300, the limit is 200)"),
-    "h20_large": (0, 0, "too large (1.2 MB, the limit is 1 MB)"),
-    '=HYPERLINK("http://evil.example","x")': (2, 1, "ok"),
-    "n1\n## 6 / 6 points <script>alert(1)</script>": (2, 1, "ok"),
+    "h20_large": (0, 0, "too large (1.1 MB, the limit is 1 MB)"),
+    '=HYPERLINK("evil.example";"x")': (2, 1, "ok"),
+    "n1\n## 6 of 6 points <img src=x onerror=alert(1)>": (2, 1, "ok"),
     "é" * 127: (2, 1, "ok"),
     "caf\u00e9": (0, 0, "not graded: the folders 'cafe\\xcc\\x81' and 'caf\\xc3\\xa9' give"),
     "cafe\u0301": (0, 0, "not graded: the folders 'cafe\\xcc\\x81' and 'caf\\xc3\\xa9' give"),
@@ -336,4 +339,6 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
 #: the other acceptable outcome of a student: on a machine too busy to move 300 MB of
 #: prints within the timeout, the flood is interrupted and the kernel, still draining its
 #: output, cannot answer the probe in time: no points, and the run goes on
-ALTERNATIVE: dict[str, tuple[int, int, str]] = {"h11_flood": (0, 0, "timeout in cell 3")}
+ALTERNATIVE: dict[str, tuple[int, int, str]] = {"h11_flood": (0, 0, "timeout in cell 3"),
+                                                # the working directory ahead of PYTHONPATH
+                                                "h3_shadow": (0, 0, "ok")}
