@@ -318,8 +318,16 @@ def _tmpfs_used(pid: int) -> int:
 def _memory(procs: list[psutil.Process], sandbox: bool) -> int:
     """The fallback's count when there is no cgroup: resident memory plus tmpfs files."""
     total = sum(_resident(p.pid) for p in procs)
-    if sandbox and len(procs) > 1:
-        total += _tmpfs_used(procs[1].pid)  # bwrap's init, inside the namespaces
+    if sandbox:
+        host = os.stat("/")
+        for p in procs[1:]:  # the first process whose root is the sandbox's, not the host's
+            try:
+                root = os.stat(f"/proc/{p.pid}/root/")
+            except OSError:
+                continue
+            if (root.st_dev, root.st_ino) != (host.st_dev, host.st_ino):
+                total += _tmpfs_used(p.pid)
+                break
     return total
 
 

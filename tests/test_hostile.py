@@ -287,3 +287,20 @@ def test_junk_answers_are_judged_never_trusted() -> None:
         else:
             assert points == [0.0, 0.0], junk
     assert json.loads('{"a": 1}') == {"a": 1}
+
+
+def test_without_a_cgroup_the_watchdog_counts_shared_memory_and_tmpfs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no memory cgroup can be made, shared mappings and tmpfs files still count."""
+    monkeypatch.setattr(sb, "_GROUPS", [(None, "no cgroup in this test")])
+    chunk = "b'\\x01' * 1_000_000"
+    cells = ["import mmap\nm = mmap.mmap(-1, 200_000_000)\n"  # shared: not in RLIMIT_DATA
+             f"for _ in range(200):\n    m.write({chunk})",
+             f"with open('/dev/shm/f', 'wb') as f:\n    for _ in range(250):\n"
+             f"        f.write({chunk})",
+             "import time\ntime.sleep(60)"]
+    nb = nbformat.writes(new_notebook(cells=[new_code_cell(c) for c in cells])).encode()
+    limits = sb.Limits(timeout=40, probe_timeout=10, memory=500 * 2**20, startup=60,
+                       output=300 * 2**20)  # the kernel and the runner hold about 150 MB
+    done = sb.run_submission(nb, "", limits)
+    assert done["status"] in ("memory limit in cell 2", "memory limit in cell 3"), done
