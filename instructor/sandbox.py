@@ -63,9 +63,10 @@ RUNNER = Path(__file__).with_name("sandbox_run.py")
 INSIDE = "/sandbox"
 #: where the probe writes inside the sandbox
 OUT_FILE = f"{INSIDE}/out/answers.json"
-#: packages never visible in the sandbox (the hidden checks): masked by an empty tmpfs when
-#: they lie inside a read-only mount; the one place to change if they move
-HIDDEN_PACKAGES = ("instructor",)
+#: what is never visible in the sandbox (the hidden checks): package names, or absolute
+#: paths of folders; each is masked by an empty read-only tmpfs when it lies inside a mount
+#: of the sandbox (nothing else of the host is mounted). The one place to change if they move.
+HIDDEN_PACKAGES: tuple[str, ...] = ("instructor",)
 INSTALL_HINT = ("bubblewrap (bwrap) is needed to grade untrusted notebooks: "
                 "`sudo apt-get install -y bubblewrap` (Debian/Ubuntu) or "
                 "`sudo dnf install bubblewrap` (Fedora); or pass --no-sandbox to run the "
@@ -178,7 +179,7 @@ def _bwrap_args(private: Path, limits: Limits) -> list[str]:
     for path in bound:
         args += ["--ro-bind", str(path), str(path)]
     for name in HIDDEN_PACKAGES:  # the hidden checks, if pip put them in the environment
-        hidden = _package_dir(name)
+        hidden = Path(name).resolve() if name.startswith("/") else _package_dir(name)
         if hidden is not None and any(hidden.is_relative_to(b) for b in bound):
             args += ["--tmpfs", str(hidden), "--remount-ro", str(hidden)]
     args += ["--ro-bind", str(RUNNER), f"{INSIDE}/run.py",
