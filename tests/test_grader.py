@@ -214,3 +214,15 @@ def test_same_grades_without_sandbox(graded: dict, tmp_path: Path) -> None:
     g.grade(graded["subs"], out, jobs=2, limits=graded["limits"], sandbox=False,
             checks=load_fake_checks(), progress=lambda _: None)
     assert _read(out) == graded["rows"]
+
+
+def test_student_text_is_cleaned_and_escaped() -> None:
+    from instructor.grading.text import clean, csv_cell, markdown
+    text = clean("a\n\n## b\x1b \u202e \ud800  c" + "x" * 400)
+    assert text.startswith("a ## b\ufffd \ufffd \ufffd cxx") and len(text) == 300
+    assert text.endswith("…") and text.encode("utf-8")
+    assert clean("cafe\u0301") == "caf\u00e9"  # NFC
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-2", "@x", "\tx", "ok", 3)] == \
+        ["'=1+1", "'+1", "'-2", "'@x", "'\tx", "ok", 3]
+    assert markdown("[x](javascript:1) ![i](y) <b> *e* _u_ `c` | #") == \
+        r"\[x\](javascript:1) \!\[i\](y) &lt;b&gt; \*e\* \_u\_ \`c\` \| \#"

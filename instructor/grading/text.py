@@ -38,8 +38,7 @@ def clean(value: object, limit: int = STATUS_CHARS) -> str:
     if len(text) > 4 * limit:
         text = text[:4 * limit]  # never normalise megabytes
     text = unicodedata.normalize("NFC", "".join(_char(c) for c in text))
-    text = " ".join(text.split(" ")).strip()
-    text = re.sub(r" {2,}", " ", text)
+    text = re.sub(r" {2,}", " ", text).strip()
     if len(text) > limit:
         text = text[:limit - 1] + "…"
     return text
