@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import io
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("_ta_base_fakechecks",
                                                HERE / "hostile" / "fakechecks.py")
 base = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = base
 _spec.loader.exec_module(base)
 
 NAME = base.NAME

@@ -142,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         from instructor.ta.collect import open_gradebook
 
         book = open_gradebook(course, args.ta)
-        return _run(args, course, book, checks)
+        try:
+            return _run(args, course, book, checks)
+        finally:
+            book.close()
     except (cfg.ConfigError, GradebookError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
