@@ -275,7 +275,7 @@ def make_app(book: Gradebook, course: Course, checks: Any, notebooks: list[str],
              show_names: bool = False, token: str | None = None) -> tuple[Any, str]:
     token = token or secrets.token_urlsafe(16)
     state = State(book, course, checks, notebooks, show_names, token)
-    k = r"([0-9A-Za-z_.:\-]+)"
+    k = r"([0-9A-Za-z_.:%\-]+)"
     app = tornado.web.Application([
         (r"/", Index, {"state": state}),
         (rf"/task/{k}", TaskPage, {"state": state}),

@@ -66,10 +66,10 @@
       box.id = "item-" + item.id;
       box.dataset.item = item.id;
       box.checked = cur.checked.includes(item.id);
-      box.addEventListener("change", () => toggle(n));
+      box.addEventListener("change", () => queue(() => toggle(n)));
       const label = document.createElement("label");
       label.htmlFor = box.id;
-      label.textContent = (n + 1) + ". " + item.text + " (" + item.points + ")";
+      label.textContent = item.text + " (" + item.points + ")";
       li.append(box, label);
       list.appendChild(li);
     });
@@ -82,6 +82,14 @@
       li.textContent = text;
       cl.appendChild(li);
     });
+  }
+
+  // every action (a key, a click) runs after the previous one has finished: keys pressed
+  // quickly save with the version the previous save returned and move from where it left
+  let chain = Promise.resolve();
+  function queue(action) {
+    chain = chain.then(action, action);
+    return chain;
   }
 
   async function save() {
@@ -140,33 +148,33 @@
   }
 
   $("comment").addEventListener("input", () => { cur.comment = $("comment").value; });
-  $("comment").addEventListener("keydown", async (e) => {
+  $("comment").addEventListener("keydown", (e) => {
     if (e.key === "Escape" || (e.key === "Enter" && e.ctrlKey)) {
       e.preventDefault();
       $("comment").blur();
-      if (cur.comment !== savedComment) await save();
+      queue(async () => { if (cur.comment !== savedComment) await save(); });
     }
   });
 
-  document.addEventListener("keydown", async (e) => {
+  document.addEventListener("keydown", (e) => {
     if (!cur || e.target === $("comment") || e.ctrlKey || e.altKey || e.metaKey) return;
     const digit = /^Digit([1-9])$/.exec(e.code);
+    let action = null;
     if (digit && e.shiftKey) {
-      const text = cur.comments[Number(digit[1]) - 1];
-      if (text) {
+      action = async () => {
+        const text = cur.comments[Number(digit[1]) - 1];
+        if (!text) return;
         cur.comment = cur.comment ? cur.comment + "\n" + text : text;
         $("comment").value = cur.comment;
         await save();
-      }
-      e.preventDefault();
-      return;
-    }
-    if (digit) { e.preventDefault(); await toggle(Number(digit[1]) - 1); return; }
-    if (e.key === "j" || e.key === "ArrowRight") { e.preventDefault(); await leave(1); }
-    else if (e.key === "k" || e.key === "ArrowLeft") { e.preventDefault(); await leave(-1); }
-    else if (e.key === "u") { e.preventDefault(); await leave("u"); }
-    else if (e.key === "c") { e.preventDefault(); $("comment").focus(); }
-    else if (e.key === "m") { e.preventDefault(); await remember(); }
+      };
+    } else if (digit) action = () => toggle(Number(digit[1]) - 1);
+    else if (e.key === "j" || e.key === "ArrowRight") action = () => leave(1);
+    else if (e.key === "k" || e.key === "ArrowLeft") action = () => leave(-1);
+    else if (e.key === "u") action = () => leave("u");
+    else if (e.key === "m") action = remember;
+    else if (e.key === "c") { e.preventDefault(); $("comment").focus(); return; }
+    if (action) { e.preventDefault(); queue(action); }
   });
 
   load();
