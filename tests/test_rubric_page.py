@@ -189,7 +189,8 @@ def test_grade_by_keyboard_restart_hostile_answer_and_a_second_ta(tmp_path: Path
                 page.wait_for_function(
                     "() => document.querySelector('#message').textContent.includes('not saved')")
                 page.screenshot(path=str(shots / "rubric-stale.png"), full_page=True)
-                page.wait_for_function("() => document.querySelector('#comment').value === 'changed'")
+                page.wait_for_function(
+                    "() => document.querySelector('#comment').value === 'changed'")
             finally:
                 browser.close()
     finally:

@@ -10,7 +10,8 @@ Each file is copied (snapshotted) into ``snapshots/<student>/<notebook>/<sha256>
 gradebook records its hash, source, submission time and collection time. The live file
 is never graded and never changed. Submission times:
 
-- **hub**: the file's modification time, but never earlier than the collection at which a
+- **hub**: a file still equal to the one handed out (``course.release``) is not a submission;
+  otherwise the file's modification time, but never earlier than the collection at which a
   different version of it was last seen (a student can set a file's mtime, not undo a
   collection): collect at the deadline and the snapshot is the proof;
 - **LMS** (Canvas "Download Submissions" zip): the time each file carries in the zip, read
@@ -144,6 +145,11 @@ def _home(user: str, course: Course) -> Path:
 def collect_hub(book: Gradebook, course: Course, notebooks: list[str]) -> list[str]:
     """Snapshot ``~<hub_user>/course/exercises/<notebook>.ipynb`` of every student."""
     found, lines = [], []
+    blank = {}
+    for nb in notebooks:
+        handed = None if course.release is None else \
+            _read_regular(course.release / "exercises" / f"{nb}.ipynb")
+        blank[nb] = None if handed is None else hashlib.sha256(handed[0]).hexdigest()
     for student in book.students():
         home = _home(student["hub_user"] or student["id"], course)
         for nb in notebooks:
@@ -156,6 +162,9 @@ def collect_hub(book: Gradebook, course: Course, notebooks: list[str]) -> list[s
                 continue
             data, mtime = got
             _check_notebook(data, str(path))
+            if hashlib.sha256(data).hexdigest() == blank[nb]:
+                lines.append(f"{student['id']}/{nb}: the notebook as handed out: not submitted")
+                continue
             found.append(Found(student["id"], nb, data,
                                datetime.fromtimestamp(mtime, timezone.utc), "hub"))
     return lines + record(book, course, found)

@@ -7,6 +7,8 @@
     gradebook = "gradebook.sqlite" # default: next to this file
     snapshots = "snapshots"        # every collected file, content-addressed, never changed
     hub_homes = "/home"            # where the hub's students live: <hub_homes>/<user>/course/
+    release = "/srv/course-hub/course"  # the copy handed out: a file equal to it is not a
+                                        # submission (a student who never opened it: missing)
     lms_timezone = "UTC"           # the zone of the times inside an LMS zip
 
     [late]
@@ -96,6 +98,7 @@ class Course:
     gradebook: Path
     snapshots: Path
     hub_homes: Path
+    release: Path | None
     lms_timezone: ZoneInfo
     late: LatePolicy
     deadlines: dict[str, datetime]
@@ -195,5 +198,7 @@ def load(path: str | Path, *, known_exercises: list[str] | None = None) -> Cours
                            "reason": str(ext.get("reason", ""))})
     return Course(path=path, gradebook=base / course.get("gradebook", "gradebook.sqlite"),
                   snapshots=base / course.get("snapshots", "snapshots"),
-                  hub_homes=Path(course.get("hub_homes", "/home")), lms_timezone=zone,
+                  hub_homes=Path(course.get("hub_homes", "/home")),
+                  release=base / course["release"] if course.get("release") else None,
+                  lms_timezone=zone,
                   late=policy, deadlines=deadlines, roster=roster, extensions=extensions)
