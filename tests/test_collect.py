@@ -193,3 +193,39 @@ def test_command_line_errors_exit_2_with_the_message(tmp_path: Path,
     (tmp_path / "gradebook.sqlite").write_bytes(b"garbage" * 100)
     assert main(["--course", str(toml), "--checks", "ta_fixture", "status"]) == 2
     assert "not a readable gradebook" in capsys.readouterr().err
+
+
+def test_regrade_of_one_code_task_changes_only_that_task(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """A check changed: the exercise is graded again, but only the changed task's points
+    may move; the other tasks keep what they had."""
+    from instructor.ta import autograde as ag
+
+    course, book = _setup(tmp_path, ["s1", "s2"])
+
+    def result(p1: float, p2: float) -> dict:
+        return {"status": "ok", "seconds": 1.0, "tasks": {
+            "fake_ex:task1": {"points": p1, "max": 2, "status": "x", "message": ""},
+            "fake_ex:task2": {"points": p2, "max": 1, "status": "x", "message": ""}}}
+
+    for s in ("s1", "s2"):
+        book.add_submission(s, "fake_ex", s * 8, "folder", "2026-12-01T10:00:00+00:00", "x")
+        book.put(s, "fake_ex", s * 8, "old", result(2, 0))
+    calls = []
+
+    def fake_autograde(book, notebooks, **kw):  # noqa: ANN001, ANN003, ANN202
+        calls.append(notebooks)
+        for s in ("s1", "s2"):  # the new checks: task 2 now passes, task 1 now fails
+            book.put(s, "fake_ex", s * 8, "new", result(0, 1))
+        return ["graded"]
+
+    monkeypatch.setattr(ag, "autograde", fake_autograde)
+    lines = regrade_task(book, course, fx, "fake_ex:task2", jobs=1, sandbox=False)
+    assert calls == [["fake_ex"]]
+    assert "s1: fake_ex:task2 0 -> 1" in lines
+    for s in ("s1", "s2"):
+        tasks = book.autograde(s, "fake_ex", s * 8)["tasks"]
+        assert tasks["fake_ex:task2"]["points"] == 1 and tasks["fake_ex:task1"]["points"] == 2
+    with pytest.raises(GradebookError, match="no task 'fake_ex:task9'"):
+        regrade_task(book, course, fx, "fake_ex:task9", jobs=1, sandbox=False)

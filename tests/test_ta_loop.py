@@ -194,6 +194,21 @@ def test_a_class_of_ten_through_the_whole_loop(tmp_path: Path) -> None:
         ext_fb = (Path(entries[names[7]].pw_dir) / "feedback" / "feedback.html").read_text()
         assert "medical note" in ext_fb and "on time" in ext_fb
         timings["export, report, return, reading"] = time.monotonic() - t
+
+        # a regrade of one student touches nobody else
+        t = time.monotonic()
+        with Gradebook(course_gb) as book:
+            before = {r["student"]: r["graded_at"] for r in
+                      book.db.execute("SELECT student, graded_at FROM autograde")}
+        time.sleep(1.1)  # graded_at has one-second resolution
+        _ta(toml, "regrade", "--student", names[8], "--exercise", "fake_ex")
+        with Gradebook(course_gb) as book:
+            after = {r["student"]: r["graded_at"] for r in
+                     book.db.execute("SELECT student, graded_at FROM autograde")}
+        assert after[names[8]] > before[names[8]]
+        assert {k: v for k, v in after.items() if k != names[8]} == \
+            {k: v for k, v in before.items() if k != names[8]}
+        timings["regrade one student"] = time.monotonic() - t
     finally:
         for n in names:
             try:

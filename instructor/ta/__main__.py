@@ -66,10 +66,12 @@ def regrade_task(book: Gradebook, course: cfg.Course, checks: Any, key: str, *,
         if sub is not None:
             before[s["id"]] = (sub["sha256"], book.autograde(s["id"], nb, sub["sha256"]))
     book.forget_autograde(None, nb)
-    lines += autograde(book, [nb], jobs=jobs, sandbox=sandbox, checks=checks, say=say)
+    lines += autograde(book, [nb], jobs=jobs, sandbox=sandbox, checks=checks, say=say,
+                       secret_file=course.secret)
     for sid, (digest, old) in before.items():
         rows = book.db.execute("SELECT settings, result FROM autograde WHERE student=? AND "
-                               "notebook=? AND digest=?", (sid, nb, digest)).fetchall()
+                               "notebook=? AND digest=? ORDER BY graded_at, rowid",
+                               (sid, nb, digest)).fetchall()
         if old is None or not rows:
             continue
         import json
@@ -176,7 +178,8 @@ def _run(args: argparse.Namespace, course: cfg.Course, book: Gradebook, checks: 
         from instructor.ta.autograde import autograde
 
         out = autograde(book, _notebooks(args, course), jobs=args.jobs,
-                        sandbox=not args.no_sandbox, checks=checks)
+                        sandbox=not args.no_sandbox, checks=checks,
+                        secret_file=course.secret)
     elif args.command == "serve":
         from instructor.ta.server import serve
 
@@ -208,7 +211,8 @@ def _run(args: argparse.Namespace, course: cfg.Course, book: Gradebook, checks: 
             for nb in args.exercise:
                 book.forget_autograde(args.student, nb)
             out = autograde(book, args.exercise, students=[args.student], jobs=args.jobs,
-                            sandbox=not args.no_sandbox, checks=checks)
+                            sandbox=not args.no_sandbox, checks=checks,
+                        secret_file=course.secret)
         else:
             raise GradebookError("regrade needs --task KEY, or --student S --exercise NB")
     elif args.command == "override":

@@ -55,7 +55,8 @@ def _seed_state(book: Gradebook, state_path: Path, known: set[tuple]) -> None:
 
 def autograde(book: Gradebook, notebooks: list[str], *, students: list[str] | None = None,
               jobs: int = 1, sandbox: bool = True, limits: Any = None, checks: Any = None,
-              say: Callable[[str], None] | None = None) -> list[str]:
+              secret_file: Path | None = None, say: Callable[[str], None] | None = None
+              ) -> list[str]:
     """Grade the latest submission of each student (or of ``students``) for ``notebooks``."""
     from instructor import grade as grader
 
@@ -81,7 +82,10 @@ def autograde(book: Gradebook, notebooks: list[str], *, students: list[str] | No
         out = work / "out" / "grades.csv"
         kwargs: dict[str, Any] = {"notebooks": present, "jobs": jobs, "sandbox": sandbox,
                                   "limits": limits, "checks": checks}
-        if "store" in inspect.signature(grader.grade).parameters:
+        accepts = inspect.signature(grader.grade).parameters
+        if "secret_file" in accepts and secret_file is not None:
+            kwargs["secret_file"] = secret_file  # the same variants in every run and regrade
+        if "store" in accepts:
             kwargs["store"] = book
             grader.grade(subs, out, progress=say, **kwargs)
         else:

@@ -10,6 +10,8 @@
     release = "/srv/course-hub/course"  # the copy handed out: a file equal to it is not a
                                         # submission (a student who never opened it: missing)
     lms_timezone = "UTC"           # the zone of the times inside an LMS zip
+    secret = "course.secret"       # the grader's per-student variants derive from it (made
+                                   # once, mode 0600; keep it: a new one changes every variant)
 
     [late]
     penalty_per_day = 0.10         # share of the exercise's points per day (or part) late
@@ -99,6 +101,7 @@ class Course:
     snapshots: Path
     hub_homes: Path
     release: Path | None
+    secret: Path
     lms_timezone: ZoneInfo
     late: LatePolicy
     deadlines: dict[str, datetime]
@@ -200,5 +203,5 @@ def load(path: str | Path, *, known_exercises: list[str] | None = None) -> Cours
                   snapshots=base / course.get("snapshots", "snapshots"),
                   hub_homes=Path(course.get("hub_homes", "/home")),
                   release=base / course["release"] if course.get("release") else None,
-                  lms_timezone=zone,
+                  secret=base / course.get("secret", "course.secret"), lms_timezone=zone,
                   late=policy, deadlines=deadlines, roster=roster, extensions=extensions)
