@@ -70,11 +70,13 @@ class StudentGroups:
 
     base: Path
     version: int
+    #: the directory below ``base`` that holds the groups (the grader uses its own)
+    parent_name: str = PARENT
 
     @property
     def parent(self) -> Path:
-        """The ``course-hub`` directory that holds one group per student."""
-        return self.base / PARENT
+        """The directory (``course-hub``) that holds one group per student."""
+        return self.base / self.parent_name
 
     def path(self, user: str) -> Path:
         """The cgroup directory of ``user``."""
@@ -112,6 +114,10 @@ class StudentGroups:
         """The memory ``user``'s processes use now, in bytes (page cache included)."""
         name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
         return int((self.path(user) / name).read_text())
+
+    def procs_file(self, user: str) -> Path:
+        """The file a process id is written to, to move that process into ``user``'s group."""
+        return self.path(user) / "cgroup.procs"
 
     def oom_kills(self, user: str) -> int:
         """How often the limit made the kernel kill one of ``user``'s processes."""
@@ -155,7 +161,7 @@ class StudentGroups:
             try:
                 self.parent.rmdir()
             except OSError:
-                left.append(PARENT)
+                left.append(self.parent_name)
         return left
 
 
@@ -165,17 +171,19 @@ def _enable_memory(group: Path) -> None:
         control.write_text("+memory")
 
 
-def available() -> tuple[StudentGroups | None, str]:
-    """The student groups of this process, or None and the reason they cannot be used.
+def available(parent: str = PARENT) -> tuple[StudentGroups | None, str]:
+    """The groups below ``parent`` of this process, or None and the reason they cannot be used.
 
     Tries for real: makes a probe group with a limit, moves nothing into it, removes it.
+    The hub keeps one group per student in ``course-hub``; the grader one per sandbox in
+    ``course-grader`` (:mod:`instructor.sandbox`).
     """
     if os.geteuid() != 0:
         return None, "not root"
     found = own_memory_cgroup()
     if found is None:
         return None, "no memory cgroup controller is mounted"
-    groups = StudentGroups(*found)
+    groups = StudentGroups(*found, parent_name=parent)
     try:
         groups.create(PROBE, 64 * 2**20)
         groups.remove(PROBE)

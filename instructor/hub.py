@@ -44,6 +44,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from instructor import sizes
+
 __all__ = ["GECOS", "HubSettings", "MEM_LIMIT", "STUDENT_MEM_LIMIT", "read_class", "write_class",
            "main"]
 
@@ -120,13 +122,8 @@ def write_class(path: Path, students: int, prefix: str = "student") -> dict[str,
 # ---------------------------------------------------------------- memory sizes
 
 
-def parse_bytes(text: str) -> int:
-    """``"2.5G"`` -> 2684354560 (K, M, G, T are powers of 1024; a bare number is bytes)."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
-    if not m:
-        raise ValueError(f"memory size must look like '2.5G' or '800M', got {text!r}")
-    power = " KMGT".index(m.group(2).upper() or " ")
-    return int(float(m.group(1)) * 1024**power)
+#: one parser for sizes, shared with the grader (powers of 1024: "2.5G" = 2.5 GiB)
+parse_bytes = sizes.parse_bytes
 
 
 # ---------------------------------------------------------------- accounts
@@ -533,9 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--home-base", type=Path, default=Path("/home"))
     p.add_argument("--proxy-dir", type=Path, default=ROOT / ".hub")
     p.add_argument("--mem-limit", default=MEM_LIMIT,
-                   help="memory per kernel / server process (RLIMIT_DATA), e.g. 2.5G")
+                   help="memory per kernel / server process (RLIMIT_DATA), e.g. 2.5G (= 2.5 GiB)")
     p.add_argument("--student-mem-limit", default=STUDENT_MEM_LIMIT,
-                   help="memory per student, server and kernels together (a memory cgroup)")
+                   help="memory per student, server and kernels together (a memory cgroup; "
+                        "K/M/G are powers of 1024)")
     p.add_argument("--no-protect", dest="protect", action="store_false",
                    help="leave the permissions of the repository and the lecturer's home alone")
     p.add_argument("--lab-arg", action="append",

@@ -5,50 +5,57 @@
     python sandbox_run.py JOB.json
 
 This file runs *inside* the sandbox (:mod:`instructor.sandbox` binds it read-only, alone,
-at ``/grader/run.py``), so it imports nothing from ``instructor`` or ``helpers``: only the
+at ``/sandbox/run.py``), so it imports nothing from ``instructor`` or ``helpers``: only the
 standard library, nbformat and nbclient. It decides no points. ``JOB.json`` says::
 
-    {"notebook": path, "probe": python source, "workdir": path, "status": path,
-     "timeout": s, "probe_timeout": s, "limits": {"data": bytes, "cpu": s, "fsize": bytes,
+    {"notebook": path, "probe": python source, "workdir": path, "answers": path,
+     "channel": fd, "timeout": s, "probe_timeout": s, "max_cells": n,
+     "answers_cap": bytes, "limits": {"data": bytes, "cpu": s, "fsize": bytes,
      "nproc": n or null}}
 
 The runner
 
-1. lowers its own resource limits (inherited by the kernel and everything it starts;
+1. makes itself non-dumpable (``prctl(PR_SET_DUMPABLE, 0)``): no process it starts can open
+   its file descriptors through ``/proc``, read or write its memory, or trace it (they have no
+   capabilities); the ``channel`` is a pipe to the grader, closed on exec, so no student
+   process ever holds it: what arrives on it was written by this runner;
+2. lowers its own resource limits (inherited by the kernel and everything it starts;
    soft = hard, so no student code can raise them again);
-2. keeps the notebook's code cells, without the self-check cells, and runs them in a
-   fresh ``python3`` kernel, going on past cells that raise, within ``timeout`` seconds
-   for all of them (a cell still running then is interrupted);
-3. runs the probe (which writes the answers file) within ``probe_timeout`` seconds;
-4. writes ``status`` (JSON) after every cell, so that the grader outside knows where the
-   notebook was even if everything here is killed.
+3. parses the notebook here, in the sandbox, under its caps (at most ``max_cells`` cells);
+4. keeps the notebook's code cells except the check cells (tag ``check``: every cell the
+   student wrote runs) and runs them in a fresh ``python3`` kernel, going on past cells
+   that raise, within ``timeout`` seconds for all of them (a cell still running then is
+   interrupted);
+5. runs the probe (which writes the answers file) within ``probe_timeout`` seconds, and
+   sends the answers file's text (at most ``answers_cap`` bytes, a regular file) with the
+   final status;
+6. sends its status (one JSON line) before every cell, so that the grader outside knows
+   where the notebook was even if everything here is killed.
 
-Outputs are not kept (a flood of prints costs time, not memory): only errors are.
-``status`` is written by a process that ran student code, so the grader treats it as
-untrusted data (size-capped, ``json.loads``, used for the status column only).
+Outputs are not kept (a flood of prints costs time, not memory): only errors are. The
+answers were written by the kernel, which ran student code: the grader judges them as data.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
+import stat
 import subprocess
 import sys
 import time
 from typing import Any
 
-CHECK_PATTERNS = ("check_task(", "helpers.selfcheck")
 MAX_TEXT = 300
+PR_SET_DUMPABLE = 4
 
 
 def is_check_cell(cell: Any) -> bool:
-    """Whether ``cell`` is a self-check cell (not run at grading: the probe decides)."""
-    if cell.get("cell_type") != "code":
-        return False
-    if "check" in cell.get("metadata", {}).get("tags", []):
-        return True
-    return any(p in cell.get("source", "") for p in CHECK_PATTERNS)
+    """Whether ``cell`` is a check cell (tag ``check``): not run at grading, the probe decides."""
+    return cell.get("cell_type") == "code" and \
+        "check" in (cell.get("metadata", {}).get("tags") or [])
 
 
 def set_limits(limits: dict[str, Any]) -> None:
@@ -60,6 +67,34 @@ def set_limits(limits: dict[str, Any]) -> None:
         value = limits.get(name)
         if value:
             resource.setrlimit(which, (int(value), int(value)))
+
+
+def not_dumpable() -> bool:
+    """Make this process non-dumpable (Linux); whether it worked."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def read_capped(path: str, cap: int) -> str | None:
+    """The text of ``path`` if it is a regular file of at most ``cap`` bytes (no link, no FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > cap:
+            return None
+        data = os.read(fd, cap + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > cap:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def _client(nb: Any, workdir: str) -> Any:
@@ -101,27 +136,50 @@ def _responds(client: Any, seconds: int = 5) -> bool:
     return not client.timed_out
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Run the notebook and the probe as ``job`` says; return the final status."""
+def _parse(job: dict[str, Any], status: dict[str, Any]) -> Any:
+    """The notebook, or ``None`` with ``status`` saying why it cannot run."""
     import nbformat
 
-    status: dict[str, Any] = {"state": "starting", "cell": None, "error": None,
+    try:
+        with open(job["notebook"], "rb") as f:
+            text = f.read().decode("utf-8")
+        raw = json.loads(text)
+        cells = raw.get("cells") if isinstance(raw, dict) else None
+        if not isinstance(cells, list):
+            raise ValueError("no list of cells")
+        if len(cells) > int(job["max_cells"]):
+            status.update(state="too many cells", cells=len(cells))
+            return None
+        return nbformat.reads(text, as_version=4)
+    except Exception as err:  # not UTF-8, not JSON, not a notebook
+        status.update(state="unreadable", error=type(err).__name__)
+        return None
+
+
+def run(job: dict[str, Any], send: Any) -> dict[str, Any]:
+    """Run the notebook and the probe as ``job`` says, ``send``-ing the status; return it."""
+    import nbformat
+
+    status: dict[str, Any] = {"state": "parsing", "cell": None, "error": None,
                               "error_cell": None, "probe": "not run", "cell_seconds": 0.0}
 
     def save() -> None:
-        tmp = job["status"] + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(status, f)
-        os.replace(tmp, job["status"])
+        send(status)
 
     save()
-    nb = nbformat.read(job["notebook"], as_version=4)
+    nb = _parse(job, status)
+    if nb is None:
+        status["finished"] = True
+        save()
+        return status
     cells = [(i + 1, c) for i, c in enumerate(nb.cells)
              if c.get("cell_type") == "code" and not is_check_cell(c)]
     run_nb = nbformat.v4.new_notebook()
     run_nb.cells = [nbformat.v4.new_code_cell(c.get("source", "")) for _, c in cells]
     run_nb.cells.append(nbformat.v4.new_code_cell(job["probe"]))
     client = _client(run_nb, job["workdir"])
+    status["state"] = "starting"
+    save()
     start = time.monotonic()
     try:
         with client.setup_kernel(stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
@@ -149,6 +207,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
                 status["cell"] = None
             elif not _responds(client, min(15, int(job["probe_timeout"]))):
                 status["probe"] = "kernel busy"  # the cell ignored the interrupt
+                status["finished"] = True
                 save()
                 return status
             status["probe"] = "running"
@@ -160,6 +219,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     except Exception as err:  # the kernel died (os._exit, a signal, a limit) or never started
         status["kernel_died"] = f"{type(err).__name__}: {err}"[:MAX_TEXT]
     status["cell_seconds"] = status["cell_seconds"] or time.monotonic() - start
+    status["answers"] = read_capped(job["answers"], int(job["answers_cap"]))
     status["finished"] = True
     save()
     return status
@@ -168,9 +228,18 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     with open(argv[1], encoding="utf-8") as f:
         job = json.load(f)
+    channel = int(job["channel"])
+    os.set_inheritable(channel, False)
+    not_dumpable()
     set_limits(job.get("limits", {}))
     os.chdir(job["workdir"])
-    run(job)
+
+    def send(status: dict[str, Any]) -> None:
+        data = (json.dumps(status, ensure_ascii=True) + "\n").encode("ascii")
+        while data:
+            data = data[os.write(channel, data):]
+
+    run(job, send)
     return 0
 
 

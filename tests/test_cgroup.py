@@ -87,3 +87,12 @@ def test_a_bad_user_name_is_refused(tmp_path: Path, user: str) -> None:
 def test_a_limit_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must be positive, got 0"):
         _fake_v2(tmp_path, ["eve"]).create("eve", 0)
+
+
+def test_the_grader_keeps_its_groups_apart_from_the_hub(tmp_path: Path) -> None:
+    groups = cgroup.StudentGroups(tmp_path, 1, parent_name="course-grader")
+    (tmp_path / "course-grader" / "sandbox-1").mkdir(parents=True)
+    group = groups.create("sandbox-1", 2**30)
+    assert group == tmp_path / "course-grader" / "sandbox-1"
+    assert groups.procs_file("sandbox-1") == group / "cgroup.procs"
+    assert not (tmp_path / cgroup.PARENT).exists()  # the hub's folder is not touched

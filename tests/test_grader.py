@@ -21,6 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from instructor import grade as g
 from instructor import sandbox as sb
+from instructor.grading import verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -94,7 +95,7 @@ def test_csv_columns_points_and_status(graded: dict) -> None:
     got = {name: (r[f"{NB}:task1"], r[f"{NB}:task2"], r["total"], r[f"{NB}:status"])
            for name, r in rows.items()}
     assert got["alice"] == ("2", "1", "3", "ok")  # its check cell (raising) is not run
-    assert got["bob"][:3] == ("0", "0", "0") and got["bob"][3].startswith("unreadable")
+    assert got["bob"] == ("0", "0", "0", "unreadable (JSONDecodeError)")  # parsed in the sandbox
     assert got["carol"] == ("2", "0", "2",
                             "error in cell 3 (ZeroDivisionError: division by zero)")
     assert got["erin"] == ("0", "0", "0", "missing")
@@ -124,12 +125,17 @@ def test_canvas_csv_and_feedback(graded: dict) -> None:
     assert ["alice", "", "", "alice", "", "3"] in table
     assert [ODD, "", "", ODD, "", "2"] in table
     feedback = out.parent / "grades-feedback"
-    assert len(list(feedback.iterdir())) == 9
+    assert len(list(feedback.glob("*.md"))) == len(list(feedback.glob("*.html"))) == 9
     carol = (feedback / "carol.md").read_text(encoding="utf-8")
     assert "## fake_ex: 2 / 3 points" in carol
     assert "Run: error in cell 3 (ZeroDivisionError: division by zero)." in carol
     assert "- **task2** (0 / 1, fail): not the answer" in carol
-    assert (feedback / f"{ODD}.md").is_file()
+    odd = [p for p in feedback.glob("*.md") if p.name.startswith("Jos")]
+    assert len(odd) == 1 and "# Feedback for José Müller, \"the 2nd\"; 'x'" in \
+        odd[0].read_text(encoding="utf-8")
+    assert odd[0].stem.startswith("José_Müller_the_2nd_x-")  # safe: no quote, comma, space
+    html = (feedback / "carol.html").read_text(encoding="utf-8")
+    assert "<h2>fake_ex: 2 / 3 points</h2>" in html and "default-src 'none'" in html
 
 
 def test_submissions_are_never_modified(graded: dict) -> None:
@@ -140,7 +146,7 @@ def test_resume_regrades_only_what_changed(graded: dict, tmp_path: Path) -> None
     subs = tmp_path / "subs"
     shutil.copytree(graded["subs"], subs, symlinks=True)
     out = tmp_path / "grades.csv"
-    for name in ("grades.csv", "grades.state.json"):
+    for name in ("grades.csv", "grades.state.json", "grades.secret"):
         shutil.copyfile(graded["out"].parent / name, tmp_path / name)
     _write(subs / "alice" / f"{NB}.ipynb", RIGHT, "answer = 7")  # alice resubmits
     lines: list[str] = []
@@ -166,7 +172,7 @@ def test_resume_regrades_only_what_changed(graded: dict, tmp_path: Path) -> None
 
 def test_bad_input_gives_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(g, "load_checks", load_fake_checks)
+    monkeypatch.setattr(verdicts, "load_checks", load_fake_checks)
     (tmp_path / "empty").mkdir()
     out = str(tmp_path / "g.csv")
     assert g.main([str(tmp_path / "nope"), "--out", out]) == 2
@@ -178,7 +184,8 @@ def test_bad_input_gives_clear_errors(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "must not be inside the submissions folder" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         g.main([str(tmp_path / "empty"), "--memory", "lots"])
-    assert "memory must look like 2.5G" in capsys.readouterr().err
+    assert "--memory must look like '2.5G' or '800M' (powers of 1024), got 'lots'" in \
+        capsys.readouterr().err
     _write(tmp_path / "empty" / "al" / f"{NB}.ipynb", "answer = 42")
     assert g.main([str(tmp_path / "empty"), "--out", out,
                    "--scheduler", "tcp://127.0.0.1:9"]) == 2
@@ -189,7 +196,17 @@ def test_bad_input_gives_clear_errors(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "apt-get install -y bubblewrap" in capsys.readouterr().err
     assert g.main([str(tmp_path / "empty"), "--out", out, "--no-sandbox", "--timeout", "20"]) == 0
     assert _read(Path(out))["al"]["total"] == "1"
-    assert g.parse_memory("2.5G") == 2_500_000_000 and g.parse_memory("800M") == 800_000_000
+    assert (tmp_path / "g.secret").stat().st_mode & 0o777 == 0o600  # made once, private
+
+
+def test_one_size_parser_in_1024s() -> None:
+    from instructor import hub
+    from instructor.sizes import parse_bytes
+    assert hub.parse_bytes is parse_bytes
+    assert parse_bytes("2.5G") == int(2.5 * 2**30) == sb.Limits().memory
+    assert parse_bytes("800M") == parse_bytes("800MiB") == 800 * 2**20
+    with pytest.raises(ValueError, match="--memory must be at least 100M, got '50M'"):
+        parse_bytes("50M", minimum=100 * 2**20, what="--memory")
 
 
 def test_same_grades_without_sandbox(graded: dict, tmp_path: Path) -> None:

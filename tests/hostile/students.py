@@ -1,5 +1,8 @@
 """A class of hostile and careless students for ``fake_ex`` (see fakechecks.py).
 
+Issues 11 (h1-h11, x1-x5) and 21 (h12-h20 and the folder names: one student stops, fools
+or overflows the grader).
+
 Each student is a list of code cells; ``EXPECTED`` says what the grader must award
 (points of task 1 and task 2) and how the status column must begin. Placeholders filled
 by the test: ``{SUBMISSIONS}`` (the real submissions folder), ``{PORT}`` (a server on the
@@ -181,7 +184,117 @@ STUDENTS: dict[str, list[str]] = {
         "import subprocess\nprint(subprocess.run(['echo', 'hi'], capture_output=True).stdout)",
         "answer = 42",
     ],
+    # --- issue 21: stop, fool or overflow the grader ---
+    # forge the runner's channel: write a finished status with right answers into every
+    # file descriptor of every process (the runner's pipe among them, if it could)
+    "h12_channel": [
+        WRONG,
+        "1 / 0",
+        "import glob, json, os\n"
+        "line = json.dumps({'state': 'done', 'probe': 'done', 'finished': True,\n"
+        "                   'error_cell': None, 'error': None,\n"
+        "                   'answers': json.dumps({'task1': [6.0, -14.0, 5.0], 'task2': 42})})\n"
+        "hit = []\n"
+        "for path in glob.glob('/proc/[0-9]*/fd/*'):\n"
+        "    try:\n"
+        "        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)\n"
+        "        os.write(fd, ('\\n' + line + '\\n').encode())\n"
+        "        os.close(fd)\n"
+        "        hit.append(path)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(hit)",
+    ],
+    # leave very deep directory trees in every writable place
+    "h13_deep_tree": [
+        RIGHT,
+        "answer = 42",
+        "import os\n"
+        "for top in ['/tmp', '/dev/shm', '/sandbox/out', os.getcwd()]:\n"
+        "    os.chdir(top)\n"
+        "    for _ in range(3000):\n"
+        "        os.mkdir('d' * 50)\n"
+        "        os.chdir('d' * 50)\n"
+        "os.chdir('/sandbox/work')",
+    ],
+    # say a heading, HTML, controls and a bidi override in an error (a lone surrogate never
+    # leaves the kernel: ipykernel cannot encode it; tests/test_hostile.py stores one)
+    "h14_text": [
+        RIGHT,
+        "answer = 42",
+        "raise ValueError('## 6 / 6 points <script>alert(1)</script> '\n"
+        "                 '<img src=x onerror=alert(1)> \\x1b[31m \\u202e =cmd|calc')",
+    ],
+    # shared anonymous memory (not in RLIMIT_DATA, not in resident-minus-shared)
+    "h15_shm": [
+        RIGHT,
+        "answer = 42",
+        "import mmap\n"
+        "maps = []\n"
+        "for _ in range(8):\n"
+        "    m = mmap.mmap(-1, 250_000_000)\n"
+        "    m.write(b'\\x01' * 250_000_000)\n"
+        "    maps.append(m)",
+    ],
+    # fill every tmpfs (RAM) and then allocate: together past the memory cap
+    "h16_tmpfs": [
+        RIGHT,
+        "answer = 42",
+        "import os\n"
+        "for d in ['/dev/shm', '/tmp', '/sandbox/out', os.getcwd()]:\n"
+        "    try:\n"
+        "        with open(os.path.join(d, 'fill'), 'wb') as f:\n"
+        "            for _ in range(400):\n"
+        "                f.write(b'\\x01' * 1_000_000)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "block = b'\\x01' * 900_000_000",
+    ],
+    # reserve 2 GB without writing it
+    "h17_fallocate": [
+        RIGHT,
+        "answer = 42",
+        "import os\n"
+        "failed = []\n"
+        "for d in ['/sandbox/out', '/tmp', '/dev/shm', os.getcwd()]:\n"
+        "    fd = os.open(os.path.join(d, 'reserved'), os.O_WRONLY | os.O_CREAT)\n"
+        "    try:\n"
+        "        os.posix_fallocate(fd, 0, 2_000_000_000)\n"
+        "    except OSError as e:\n"
+        "        failed.append(e.errno)\n"
+        "    os.close(fd)\n"
+        "assert len(failed) == 4, failed",
+    ],
+    # honest work that mentions the checks by name is run (only the tag drops a cell)
+    "h18_mentions_check": [
+        RIGHT + "\n# helpers.selfcheck and check_task( come later",
+        "answer = 42  # check_task(2) would say so",
+    ],
+    # a notebook of too many cells, parsed in the sandbox, never in the grader
+    "h19_cells": ["x = 1"] * 300,
+    # a notebook larger than the cap: never read past the cap, never parsed
+    "h20_large": [RIGHT, "answer = 42", "#" * 1_200_000],
+    # folder names (never a "/"): a formula, a heading and HTML after a newline, a long
+    # multibyte name, two names that are one id after normalisation (é composed and decomposed)
+    '=HYPERLINK("evil.example";"x")': [RIGHT, "answer = 42"],
+    "n1\n## 6 of 6 points <img src=x onerror=alert(1)>": [RIGHT, "answer = 42"],
+    "é" * 127: [RIGHT, "answer = 42"],
+    "caf\u00e9": [RIGHT, "answer = 42"],
+    "cafe\u0301": [RIGHT, "answer = 42"],
 }
+
+#: the ids in the CSV of the folders whose names are not ids as they are
+CSV_ID = {
+    '=HYPERLINK("evil.example";"x")': '\'=HYPERLINK("evil.example";"x")',
+    "n1\n## 6 of 6 points <img src=x onerror=alert(1)>":
+        "n1 ## 6 of 6 points <img src=x onerror=alert(1)>",
+    "é" * 127: "é" * 79 + "…",
+    "cafe\u0301": "caf\u00e9",
+}
+
+#: the limits of the class run (small caps, so that the attacks reach them quickly)
+LIMITS = {"timeout": 30, "probe_timeout": 20, "memory": 1536 * 2**20, "startup": 60,
+          "cells": 200, "notebook_bytes": 2**20}
 
 #: student -> (task 1 points, task 2 points, start of the status)
 EXPECTED: dict[str, tuple[int, int, str]] = {
@@ -190,7 +303,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "zz_honest": (2, 1, "ok"),
     "h1_patcher": (0, 0, "ok"),
     "h2_forger": (0, 0, "ok"),
-    "h3_shadow": (0, 0, "ok"),
+    "h3_shadow": (0, 0, "error in cell 2 (AttributeError: module 'helpers' has no attribute"),
     "h4_tamper": (0, 0, "ok"),
     "h5_snoop": (0, 0, "ok"),
     "h6_network": (0, 0, "ok"),
@@ -206,9 +319,26 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "x3_delete": (2, 1, "ok"),
     "x4_sigint": (0, 0, "timeout in cell"),
     "x5_subprocess": (2, 1, "ok"),
+    "h12_channel": (0, 0, "error in cell 2 (ZeroDivisionError: division by zero)"),
+    "h13_deep_tree": (2, 1, "ok"),
+    "h14_text": (2, 1, "error in cell 3 (ValueError: ## 6 / 6 points <script>alert(1)</script> "
+                       "<img src=x onerror=alert(1)> \ufffd[31m \ufffd =cmd|calc)"),
+    "h15_shm": (0, 0, "memory limit in cell 3"),
+    "h16_tmpfs": (0, 0, "memory limit in cell 3"),
+    "h17_fallocate": (2, 1, "ok"),
+    "h18_mentions_check": (2, 1, "ok"),
+    "h19_cells": (0, 0, "too many cells (300, the limit is 200)"),
+    "h20_large": (0, 0, "too large (1.1 MB, the limit is 1 MB)"),
+    '=HYPERLINK("evil.example";"x")': (2, 1, "ok"),
+    "n1\n## 6 of 6 points <img src=x onerror=alert(1)>": (2, 1, "ok"),
+    "é" * 127: (2, 1, "ok"),
+    "caf\u00e9": (0, 0, "not graded: the folders 'cafe\\xcc\\x81' and 'caf\\xc3\\xa9' give"),
+    "cafe\u0301": (0, 0, "not graded: the folders 'cafe\\xcc\\x81' and 'caf\\xc3\\xa9' give"),
 }
 
 #: the other acceptable outcome of a student: on a machine too busy to move 300 MB of
 #: prints within the timeout, the flood is interrupted and the kernel, still draining its
 #: output, cannot answer the probe in time: no points, and the run goes on
-ALTERNATIVE: dict[str, tuple[int, int, str]] = {"h11_flood": (0, 0, "timeout in cell 3")}
+ALTERNATIVE: dict[str, tuple[int, int, str]] = {"h11_flood": (0, 0, "timeout in cell 3"),
+                                                # the working directory ahead of PYTHONPATH
+                                                "h3_shadow": (0, 0, "ok")}
