@@ -126,8 +126,16 @@ def test_a_class_of_ten_through_the_whole_loop(tmp_path: Path) -> None:
         t = time.monotonic()
         _ta(toml, "autograde", "--jobs", "2")
         timings["autograde (9 notebooks, --jobs 2, sandbox)"] = time.monotonic() - t
+        gb = toml.parent / "gradebook.sqlite"
+        with Gradebook(gb) as book:
+            first = book.db.execute("SELECT * FROM autograde ORDER BY student").fetchall()
+            assert len(first) == 9 and all('"status": "ok"' in r["result"] for r in first), \
+                [r["result"][:300] for r in first]
         again = time.monotonic()
-        _ta(toml, "autograde", "--jobs", "2")  # resumes from the gradebook: nothing to run
+        _ta(toml, "autograde", "--jobs", "2")  # the gradebook is the grader's store: no rerun
+        with Gradebook(gb) as book:
+            assert [tuple(r) for r in book.db.execute(
+                "SELECT * FROM autograde ORDER BY student")] == [tuple(r) for r in first]
         timings["autograde again (all in the gradebook)"] = time.monotonic() - again
 
         # rubric grading in Chromium: three by keyboard, restart, still there

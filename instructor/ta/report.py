@@ -59,7 +59,7 @@ def write_report(marks: dict[str, list[ExerciseMark]], out: Path) -> Path:
             ax.set_title(f"{t.key.split(':')[-1]} ({t.kind})", fontsize=9)
             ax.set_xlabel("points")
             ax.set_ylabel("students")
-        fig.suptitle(f"{nb}: points per task (students who submitted)", fontsize=10)
+        fig.suptitle(f"{nb}: points per task (students who submitted)", fontsize=10, y=1.06)
         parts.append(f"<img alt='points per task' src='{_png(fig)}'>")
         missed = []
         for t in tasks:

@@ -110,6 +110,7 @@
     savedComment = cur.comment;
     if (!was) cur.graded += 1;
     cur.graded_by = "you";
+    $("who").textContent = cur.label + " (graded by you)";
     say("saved");
     $("progress").textContent = cur.graded + " / " + cur.total + " graded";
     $("points").textContent = points() + " / " + cur.points;
