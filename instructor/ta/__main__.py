@@ -217,6 +217,9 @@ def _run(args: argparse.Namespace, course: cfg.Course, book: Gradebook, checks: 
             raise GradebookError("regrade needs --task KEY, or --student S --exercise NB")
     elif args.command == "override":
         book.student(args.student)
+        keys = [t.key for nb in checks.notebooks() for t in checks.tasks(nb)]
+        if args.task not in keys:
+            raise GradebookError(f"no task {args.task!r}; tasks look like {keys[:3]}")
         book.set_override(args.student, args.task, args.points, args.reason)
         out = [f"{args.student}/{args.task}: override "
                f"{'removed' if args.points is None else args.points}"]
