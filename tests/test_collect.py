@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,6 +112,12 @@ def test_hub_snapshot_and_a_backdated_file(tmp_path: Path) -> None:
                "fake_ex.ipynb")
     lines = collect.collect_hub(book, course, ["fake_ex"])
     assert any("s2/fake_ex" in x and "not a regular file" in x for x in lines)
+    assert book.latest("s2", "fake_ex") is None
+    # s2 links their exercises folder to s1's: s1's work is not collected as s2's
+    shutil.rmtree(tmp_path / "home" / "s2" / "course" / "exercises")
+    os.symlink(mine.parent, tmp_path / "home" / "s2" / "course" / "exercises")
+    lines = collect.collect_hub(book, course, ["fake_ex"])
+    assert any("s2/fake_ex" in x and "leads out of the student's home" in x for x in lines)
     assert book.latest("s2", "fake_ex") is None
     first = book.latest("s1", "fake_ex")
     assert first["source"] == "hub" and first["submitted_at"].startswith("2026-12-01T10:00")

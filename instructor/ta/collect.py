@@ -84,15 +84,17 @@ def _check_notebook(data: bytes, where: str) -> None:
         raise CollectError(f"{where}: larger than {NOTEBOOK_CAP // 1_000_000} MB")
 
 
-def _read_regular(path: Path) -> tuple[bytes, float] | None:
-    """Bytes and mtime of a regular file, never following a link; None if it is not one."""
+def _read_regular(path: Path, owner: int | None = None) -> tuple[bytes, float] | None:
+    """Bytes and mtime of a regular file (owned by ``owner`` if given), never following a
+    link; None if it is not one."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > NOTEBOOK_CAP:
+        if not stat.S_ISREG(info.st_mode) or info.st_size > NOTEBOOK_CAP or \
+                (owner is not None and info.st_uid != owner):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read(NOTEBOOK_CAP + 1), info.st_mtime
@@ -151,14 +153,23 @@ def collect_hub(book: Gradebook, course: Course, notebooks: list[str]) -> list[s
             _read_regular(course.release / "exercises" / f"{nb}.ipynb")
         blank[nb] = None if handed is None else hashlib.sha256(handed[0]).hexdigest()
     for student in book.students():
-        home = _home(student["hub_user"] or student["id"], course)
+        user = student["hub_user"] or student["id"]
+        home = _home(user, course)
+        try:
+            uid: int | None = pwd.getpwnam(user).pw_uid
+        except KeyError:
+            uid = None
         for nb in notebooks:
             path = home / "course" / "exercises" / f"{nb}.ipynb"
-            got = _read_regular(path)
+            if path.parent.resolve() != (home.resolve() / "course" / "exercises"):
+                lines.append(f"{student['id']}/{nb}: {path.parent} leads out of the "
+                             "student's home (a link): not collected")
+                continue
+            got = _read_regular(path, uid)
             if got is None:
                 if path.is_symlink() or path.exists():
-                    lines.append(f"{student['id']}/{nb}: {path} is not a regular file: "
-                                 "not collected")
+                    lines.append(f"{student['id']}/{nb}: {path} is not a regular file of "
+                                 "the student: not collected")
                 continue
             data, mtime = got
             _check_notebook(data, str(path))
