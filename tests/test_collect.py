@@ -67,7 +67,8 @@ def test_folder_deadlines_extension_missing_and_penalty(tmp_path: Path) -> None:
     assert course.late.penalty(9) == 0.5  # the cap
 
 
-def test_canvas_zip_unknown_student_and_corrupt_zip(tmp_path: Path) -> None:
+def test_canvas_zip_unknown_student_and_corrupt_zip(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
     course, book = _setup(tmp_path, ["s1", "s2"])
     good = tmp_path / "subs.zip"
     with zipfile.ZipFile(good, "w") as z:
@@ -81,6 +82,10 @@ def test_canvas_zip_unknown_student_and_corrupt_zip(tmp_path: Path) -> None:
     s1, s2 = book.latest("s1", "fake_ex"), book.latest("s2", "fake_ex")
     assert s1["source"] == "lms" and s1["submitted_at"] == "2026-12-01T11:00:00+00:00"
     assert "LATE" in s2["note"] and s2["submitted_at"].startswith("2026-12-03T09:00")
+    book.close()
+    main(["--course", str(course.path), "--checks", "ta_fixture", "status"])
+    assert "[Canvas marked it LATE]" in capsys.readouterr().out
+    book = collect.open_gradebook(course, "tester")
     before = len(book.submissions())
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(bad, "w") as z:

@@ -170,10 +170,14 @@ def _run(args: argparse.Namespace, course: cfg.Course, book: Gradebook, checks: 
             out = collect.collect_folder(book, course, args.folder, names)
     elif args.command == "status":
         for sid, ms in export.build(book, course, checks, _notebooks(args, course)).items():
-            out.append(f"{sid}: " + ", ".join(f"{m.notebook} {export.status_text(m)}"
-                                             + (f" ({len(m.ungraded)} not graded)"
-                                                if m.ungraded and m.status != "missing"
-                                                else "") for m in ms))
+            parts = []
+            for m in ms:
+                text = f"{m.notebook} {export.status_text(m)}"
+                if m.ungraded and m.status != "missing":
+                    text += f" ({len(m.ungraded)} not graded)"
+                note = (book.latest(sid, m.notebook) or {}).get("note")
+                parts.append(text + (f" [{note}]" if note else ""))
+            out.append(f"{sid}: " + ", ".join(parts))
     elif args.command == "autograde":
         from instructor.ta.autograde import autograde
 
