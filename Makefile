@@ -7,6 +7,7 @@
 #   make test-full   run every lecture and solution under COURSE_PROFILE=full (slow)
 #   make bench       measure every notebook against the budgets -> docs/benchmark.md
 #   make exercises   regenerate exercises/ from solutions/
+#   make tables      regenerate the exercise units' expected tables (coursework/*/tables.py)
 #   make release RELEASE=dir  write the student release (no solutions, no hidden checks)
 #   make handouts    render executed notebooks to HTML in handouts/
 #   make slides NB=01  present a notebook as live slides (Voila, http://127.0.0.1:8866/)
@@ -23,7 +24,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom slides
+.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release tables wheelhouse hub hub-remove test-classroom slides
 
 install: $(STAMP)
 
@@ -60,6 +61,9 @@ bench: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/python -m instructor.make_exercises solutions exercises
 
+tables: $(STAMP)
+	$(BIN)/python -m instructor.checks tables
+
 release: $(STAMP)
 	@test -n "$(RELEASE)" || { echo "usage: make release RELEASE=DIR (a new or empty directory)" >&2; exit 2; }
 	$(BIN)/python -m instructor.release "$(RELEASE)" $(if $(FORCE),--force,)
@@ -75,7 +79,7 @@ slides: $(STAMP)
 	$(BIN)/python -m instructor.slides --serve "$(NB)" --port $(SLIDES_PORT) $(SLIDES_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers instructor tests
+	$(BIN)/ruff check helpers instructor tests coursework
 
 clean:
 	rm -rf $(VENV) handouts .pytest_cache

@@ -11,10 +11,10 @@ One module per job, each imported on its own so that nothing heavy happens at
 - :mod:`helpers.plots`     history, weight, decision-boundary and image plots
 - :mod:`helpers.widgets`   sliders that redraw a plot, with their latency recorded
 - :mod:`helpers.checks`    claim checks that fail with a sentence, not a bare assert
-- :mod:`helpers.selfcheck` instant feedback on the exercises (``check_task``)
 
-Tooling for lecturers and teaching assistants (grading, exercise generation,
-benchmark, handouts) lives in the separate package ``instructor``.
+The exercises' self-checks live in the package ``coursework`` (one folder per exercise);
+tooling for lecturers and teaching assistants (grading, exercise generation, benchmark,
+handouts) in ``instructor``. Neither is imported here.
 """
 
 __version__ = "0.1.0"

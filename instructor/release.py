@@ -5,14 +5,18 @@
     python -m instructor.release OUT_DIR [--force]
 
 The bundle holds the lectures (``notebooks/``), the exercises (``exercises/``), the
-``helpers`` package with the public self-checks, the documents the notebooks link to
-(``docs/``), ``environment.yml``, a ``pyproject.toml`` that installs ``helpers`` only, a
-``Makefile`` (``make lab``) and a student ``README.md`` (install, run, self-check, hand in).
+``helpers`` teaching library, the public parts of the exercise units (``coursework/``: the
+engine's self-check runner, each unit's spec, public checks and generated tables), the
+documents the notebooks link to (``docs/``), ``environment.yml``, a ``pyproject.toml`` that
+installs ``helpers`` and ``coursework``, a ``Makefile`` (``make lab``) and a student
+``README.md`` (install, run, self-check, hand in).
 
-It holds no ``solutions/``, no ``instructor/`` (hidden checks, answer keys, reference
-implementations, grader), no tests. The lectures' pointers to ``../solutions/`` are taken
-out of their text. ``tests/test_release.py`` proves that no solution line, hidden check or
-key is in the bundle, and that the bundle installs and runs in a fresh virtual environment.
+It holds no ``solutions/``, no ``instructor/`` (grader, release, tooling), no unit's
+``hidden.py`` (probes, judges, references, hidden cases, answer keys), no judge or test code
+of ``coursework/`` (:data:`HIDDEN_PARTS`), no tests. The lectures' pointers to
+``../solutions/`` are taken out of their text. ``tests/test_release.py`` proves that no
+solution line, hidden check or key is in the bundle, and that the bundle installs and runs
+in a fresh virtual environment.
 
 ``OUT_DIR`` must not exist or be empty, unless ``--force`` (which replaces its content).
 """
@@ -34,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: the documents a student's notebooks link to
 DOCS = ("benchmark.md", "glossary.md")
+
+#: the files of ``coursework/`` that never ship: hidden checks, the judges' engine, tests
+HIDDEN_PARTS = ("hidden.py", "judge.py", "testing.py", "test_*.py", "conftest.py",
+                "__pycache__", "*.pyc")
 
 #: rewrites of the lectures' markdown for students: (pattern, replacement)
 STUDENT_TEXT: list[tuple[re.Pattern[str], str]] = [
@@ -61,7 +69,7 @@ make lab
 ```
 
 creates `.venv`, installs the course (`pip install -e .`: TensorFlow, JupyterLab and the
-course's small `helpers` package) and opens JupyterLab. Without `make`:
+course's small `helpers` and `coursework` packages) and opens JupyterLab. Without `make`:
 
 ```bash
 python3 -m venv .venv
@@ -119,8 +127,15 @@ lab: .venv/.installed
 """
 
 
+def packages(root: Path = ROOT) -> list[str]:
+    """The packages a student installs: ``helpers``, ``coursework`` and its units."""
+    units = sorted(p.parent.name for p in (root / "coursework").glob("*/__init__.py"))
+    return ["helpers", "coursework", *(f"coursework.{u}" for u in units)]
+
+
 def pyproject(root: Path = ROOT) -> str:
-    """A pyproject.toml that installs ``helpers`` only, with the course's dependencies."""
+    """A pyproject.toml that installs ``helpers`` and ``coursework``, with the course's
+    dependencies."""
     import tomllib  # Python >= 3.11, as the instructor's environment
 
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -141,7 +156,7 @@ dependencies = [
 ]
 
 [tool.setuptools]
-packages = ["helpers", "helpers.selfcheck"]
+packages = {json.dumps(packages(root))}
 
 [tool.setuptools.package-data]
 helpers = ["py.typed"]
@@ -159,8 +174,8 @@ def _student_notebook(src: Path, dst: Path) -> None:
     nbformat.write(nb, dst)
 
 
-def _copy_package(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+def _copy_package(src: Path, dst: Path, *hidden: str) -> None:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *hidden))
 
 
 def build(out: str | Path, *, force: bool = False, root: Path = ROOT) -> list[Path]:
@@ -174,14 +189,16 @@ def build(out: str | Path, *, force: bool = False, root: Path = ROOT) -> list[Pa
         If ``root`` is not a full copy of the course (no exercises, helpers, ...).
     """
     out, root = Path(out), Path(root)
-    for needed in ("notebooks", "exercises", "helpers", "pyproject.toml", "environment.yml"):
+    for needed in ("notebooks", "exercises", "helpers", "coursework", "pyproject.toml",
+                   "environment.yml"):
         if not (root / needed).exists():
             raise FileNotFoundError(f"{root} is not a copy of the course: {needed} is missing")
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{str(out)!r} is a file, not a directory")
     if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents and \
             out.resolve().parent == root.resolve() and out.name in (
-                "notebooks", "exercises", "helpers", "solutions", "instructor", "docs"):
+                "notebooks", "exercises", "helpers", "coursework", "solutions", "instructor",
+                "docs"):
         raise FileExistsError(f"refusing to write the release into the course itself: {out}")
     if out.is_dir() and any(out.iterdir()):
         if not force:
@@ -195,6 +212,7 @@ def build(out: str | Path, *, force: bool = False, root: Path = ROOT) -> list[Pa
         for nb in sorted((root / folder).glob("*.ipynb")):
             _student_notebook(nb, out / folder / nb.name)
     _copy_package(root / "helpers", out / "helpers")
+    _copy_package(root / "coursework", out / "coursework", *HIDDEN_PARTS)
     (out / "docs").mkdir()
     for doc in DOCS:
         if (root / "docs" / doc).exists():
@@ -211,7 +229,7 @@ def build(out: str | Path, *, force: bool = False, root: Path = ROOT) -> list[Pa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m instructor.release",
-        description="Write the student release (lectures, exercises, helpers with the public "
+        description="Write the student release (lectures, exercises, helpers, the public "
                     "self-checks; no solutions, no hidden checks) into OUT_DIR.")
     parser.add_argument("out_dir", help="an empty or new directory")
     parser.add_argument("--force", action="store_true",

@@ -65,7 +65,7 @@ INSIDE = "/sandbox"
 OUT_FILE = f"{INSIDE}/out/answers.json"
 #: packages never visible in the sandbox (the hidden checks): masked by an empty tmpfs when
 #: they lie inside a read-only mount; the one place to change if they move
-HIDDEN_PACKAGES = ("instructor",)
+HIDDEN_PACKAGES = ("instructor", "coursework")
 INSTALL_HINT = ("bubblewrap (bwrap) is needed to grade untrusted notebooks: "
                 "`sudo apt-get install -y bubblewrap` (Debian/Ubuntu) or "
                 "`sudo dnf install bubblewrap` (Fedora); or pass --no-sandbox to run the "

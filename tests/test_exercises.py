@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.selfcheck import TASKS
+from coursework.engine import units
 from instructor import checks
 from instructor import make_exercises as mx
 
@@ -38,7 +38,7 @@ def _solution_lines(source: str) -> list[str]:
 
 
 def test_there_is_one_solution_and_one_exercise_per_lecture() -> None:
-    assert NAMES == sorted(TASKS)
+    assert NAMES == units.notebooks()
     assert sorted(p.stem for p in EXERCISES.glob("*.ipynb")) == NAMES
 
 
@@ -74,7 +74,7 @@ def test_exercise_holds_no_solution(path: Path) -> None:
 def test_every_task_has_a_stub_and_a_check_cell(path: Path) -> None:
     exercise = _cells(EXERCISES / path.name)
     code = "\n".join(c.source for c in exercise if c.cell_type == "code")
-    for number in TASKS[path.stem]:
+    for number in [t.number for t in units.tasks(path.stem)]:
         assert re.search(rf'raise NotImplementedError\("Task {number}: ', code), number
         call = f'check_task("{path.stem}", {number}, globals())'
         checks = [c for c in exercise if call in c.source]
@@ -166,7 +166,7 @@ def test_unsolved_exercise_fails_its_checks_in_words(tmp_path: Path) -> None:
     NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     checks = [c for c in nb.cells if "check" in c.metadata.get("tags", [])]
-    assert len(checks) == len(TASKS["03_momentum"])
+    assert len(checks) == len(units.tasks("03_momentum"))
     for number, cell in enumerate(checks, start=1):
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert len(errors) == 1, cell.outputs

@@ -17,6 +17,7 @@ then this environment's pip installs the bundle into it with
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import os
 import re
@@ -64,19 +65,26 @@ def bundle_lines(bundle: Path) -> dict[str, set[str]]:
 
 def test_bundle_has_what_a_student_needs(bundle: Path) -> None:
     names = {p.name for p in bundle.iterdir()}
-    assert names == {"notebooks", "exercises", "helpers", "docs", "environment.yml",
-                     "pyproject.toml", "README.md", "Makefile", ".gitignore"}
+    assert names == {"notebooks", "exercises", "helpers", "coursework", "docs",
+                     "environment.yml", "pyproject.toml", "README.md", "Makefile", ".gitignore"}
     for folder in ("notebooks", "exercises"):
         assert sorted(p.name for p in (bundle / folder).glob("*.ipynb")) == sorted(
             p.name for p in (ROOT / folder).glob("*.ipynb"))
-    assert (bundle / "helpers" / "selfcheck" / "__init__.py").is_file()
+    for nb in checks.notebooks():  # every unit's public parts, none of its hidden ones
+        unit = bundle / "coursework" / f"ex{nb}"
+        assert sorted(p.name for p in unit.iterdir()) == [
+            "__init__.py", "public.py", "spec.py", "tables.py"], unit
+    assert not (bundle / "coursework" / "engine" / "judge.py").exists()
+    assert not list(bundle.rglob("test_*.py")) and not list(bundle.rglob("hidden.py"))
     readme = (bundle / "README.md").read_text(encoding="utf-8")
     for words in ("Install", "make lab", "Self-check", "Hand in", "hidden checks"):
         assert words in readme
     import tomllib
 
     project = tomllib.loads((bundle / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["tool"]["setuptools"]["packages"] == ["helpers", "helpers.selfcheck"]
+    assert project["tool"]["setuptools"]["packages"] == [
+        "helpers", "coursework", "coursework.engine",
+        *(f"coursework.ex{nb}" for nb in checks.notebooks())]
     assert "optional-dependencies" not in project["project"]
 
 
@@ -85,7 +93,7 @@ def test_no_solutions_no_instructor_no_tests(bundle: Path) -> None:
         rel = p.relative_to(bundle).as_posix()
         assert not re.search(r"(^|/)(solutions|instructor|tests|\.ci)(/|$)", rel), rel
         if p.suffix == ".py":
-            assert rel.startswith("helpers/"), rel
+            assert rel.startswith(("helpers/", "coursework/")), rel
     text = "\n".join("\n".join(v) for v in _all_text(bundle).values())
     assert "solutions/" not in text and "import instructor" not in text
     assert "from instructor" not in text
@@ -155,10 +163,16 @@ def test_no_line_of_solution_code(bundle_lines: dict[str, set[str]]) -> None:
 
 
 def _hidden_lines() -> set[str]:
-    """Lines of instructor/checks that no public file (helpers, a lecture) also holds."""
-    public = {ln for p in (ROOT / "helpers").rglob("*.py") for ln in _lines(p)}
+    """Lines of the hidden side (instructor/checks, the units' hidden.py, the judges' engine)
+    that no public file (helpers, the units' public parts, a lecture) also holds."""
+    hidden_files = [*(ROOT / "instructor" / "checks").glob("*.py"),
+                    *(ROOT / "coursework").glob("*/hidden.py"),
+                    ROOT / "coursework" / "engine" / "judge.py"]
+    public_files = [p for p in (ROOT / "coursework").rglob("*.py") if p not in hidden_files
+                    and not p.name.startswith("test") and p.name != "testing.py"]
+    public = {ln for p in [*(ROOT / "helpers").rglob("*.py"), *public_files] for ln in _lines(p)}
     public |= {ln for p in (ROOT / "notebooks").glob("*.ipynb") for ln in _lines(p)}
-    hidden = {ln for p in (ROOT / "instructor" / "checks").glob("*.py") for ln in _lines(p)}
+    hidden = {ln for p in hidden_files for ln in _lines(p)}
     return {ln for ln in hidden - public if len(ln) >= 25 and not ln.startswith("#")}
 
 
@@ -186,9 +200,10 @@ def test_no_answer_key(bundle: Path) -> None:
     for nb in checks.notebooks():
         mod = checks.module(nb)
         for number in (t.number for t in checks.tasks(nb)):
-            key, why = getattr(mod, f"KEY{number}", None), getattr(mod, f"WHY{number}", {})
-            if key is None:
+            if not hasattr(mod, "ANSWER_KEY") or "letter_checks(answer, " not in \
+                    inspect.getsource(getattr(mod, f"judge_{number}")):
                 continue
+            key, why = mod.ANSWER_KEY, mod.WRONG_LETTER_HINTS
             keys += 1
             source = checks.probe_source(nb, "x")
             name = re.search(r"rt\.value\(\\?['\"](answer_\w+)", source.split(
@@ -253,10 +268,12 @@ def test_bundle_installs_and_an_exercise_runs_in_a_fresh_venv(bundle: Path,
         p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
         if p and Path(p).resolve() != ROOT)}
     where = subprocess.run(
-        [py, "-c", "import helpers.selfcheck, importlib.util as u; print(helpers.__file__); "
-                   "print(u.find_spec('instructor'))"],
+        [py, "-c", "import coursework, helpers, importlib.util as u; print(helpers.__file__); "
+                   "print(u.find_spec('instructor')); print(coursework.__file__); "
+                   "print(u.find_spec('coursework.ex03_momentum.hidden'))"],
         check=True, capture_output=True, text=True, cwd=tmp_path, env=env).stdout.split("\n")
     assert where[0].startswith(site) and where[1] == "None"
+    assert where[2].startswith(site) and where[3] == "None"
 
     # a student's exercise 03 (the stubs replaced by answers), run in the new environment
     exercise = nbformat.read(bundle / "exercises" / "03_momentum.ipynb", as_version=4)

@@ -1,0 +1,38 @@
+"""The comparisons the public checks and the judges share: one ``close``, one ``letter``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["close", "letter"]
+
+
+def close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """Equal within tolerance, of the same shape, and all finite.
+
+    Examples
+    --------
+    >>> close([1.0, 2.0], [1.0, 2.0 + 1e-9]), close(float("nan"), float("nan"))
+    (True, False)
+    """
+    try:
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        return a.shape == b.shape and bool(np.all(np.isfinite(a))) and \
+            bool(np.allclose(a, b, rtol=rtol, atol=atol))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def letter(x: Any, options: str) -> str | None:
+    """The chosen letter, normalized, or None when it is not one of ``options``.
+
+    Examples
+    --------
+    >>> letter(" B ", "abcd"), letter("ab", "abcd")
+    ('b', None)
+    """
+    if isinstance(x, str) and x.strip().lower() in options and len(x.strip()) == 1:
+        return x.strip().lower()
+    return None

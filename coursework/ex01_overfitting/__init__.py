@@ -1,0 +1,1 @@
+"""Exercise 01_overfitting: spec, public checks, generated tables, hidden checks, tests."""

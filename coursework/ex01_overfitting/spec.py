@@ -1,0 +1,22 @@
+"""The spec of exercise 01_overfitting: its tasks, public inputs, grids and candidates."""
+
+from __future__ import annotations
+
+from coursework.engine.spec import Choice, Task
+
+NOTEBOOK = "01_overfitting"
+
+TASKS = (
+    Task(NOTEBOOK, 1, "parameter count of an MLP", 2),
+    Task(NOTEBOOK, 2, "measure the generalization gap", 1),
+    Task(NOTEBOOK, 3, "pick the remedy that does not help", 1, verified=False),
+    Task(NOTEBOOK, 4, "choose the capacity on validation", 2),
+)
+
+
+#: public inputs of task 1: the layer widths passed to count_mlp_params
+PUBLIC_INPUTS = {1: [[2, 3, 1], [784, 512, 256, 10]]}
+
+
+CHOICE = {4: Choice(runs="runs_width", best="best_width", candidates=(4, 16, 64),
+                     what="width")}

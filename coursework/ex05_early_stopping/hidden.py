@@ -1,0 +1,216 @@
+"""Hidden checks of exercise 05 (early stopping): reference rule, mistakes, cases, the key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coursework.engine.judge import (
+    Bad,
+    Check,
+    close,
+    decide_checks,
+    function_checks,
+    integer,
+    letter_checks,
+    number,
+    outcome,
+    series,
+    spec_input,
+)
+from coursework.ex05_early_stopping import spec
+
+# --------------------------------------------------------------------------- task 1
+
+
+def early_stopping_ref(losses: list[float], patience: int) -> tuple[int, int]:
+    best, best_epoch, wait = np.inf, 0, 0
+    for epoch, loss in enumerate(losses, start=1):
+        if loss < best:
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return best_epoch, epoch
+    return best_epoch, len(losses)
+
+
+def _mistake(kind: str) -> Any:
+    def wrong(losses: list[float], patience: int) -> tuple[int, int]:
+        b, s = early_stopping_ref(losses, patience)
+        n = len(losses)
+        return {"from0": (b - 1, s - 1),
+                "unseen": (int(np.argmin(losses)) + 1, s),
+                "late": (b, min(b + patience + 1, n)),
+                "early": (b, min(b + patience - 1, n)),
+                "never": (b, n)}[kind]
+    return wrong
+
+
+ES_MISTAKES = {
+    "epochs are counted from 1, not 0": _mistake("from0"),
+    "the best epoch is the best one seen before stopping: epochs after the stop were never "
+    "trained": _mistake("unseen"),
+    "patience = number of epochs without improvement after the best; you stop one epoch late":
+        _mistake("late"),
+    "patience = number of epochs without improvement after the best; you stop one epoch "
+    "early": _mistake("early"),
+    "training stops once patience epochs pass without improvement; you never stopped":
+        _mistake("never"),
+}
+
+_rng = np.random.default_rng(505)
+_LONG = (np.linspace(1.0, 0.3, 30) + _rng.normal(0, 0.08, 30)).round(3).tolist()
+_HIDDEN = [(([1.0, 0.9, 0.8, 0.7, 0.6], 2), "hidden case: a loss that never stops falling"),
+           (([0.9, 0.8, 0.85, 0.7], 1), "hidden case: patience 1"),
+           (([0.5, 0.5, 0.5, 0.5, 0.5], 3), "hidden case: a flat loss (ties do not improve)"),
+           ((_LONG, 5), "hidden case: a long noisy curve, patience 5")]
+_CASES1 = [{"args": [list(L), p]} for L, p in spec.PUBLIC_INPUTS[1]] + \
+    [{"args": [list(L), p]} for (L, p), _ in _HIDDEN]
+_NAMES1 = [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))] + \
+    [name for _, name in _HIDDEN]
+
+
+def _read_pair(value: Any, expected: Any, what: str) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise Bad("the function should return a pair (best_epoch, stop_epoch)")
+    return integer(value[0], "best_epoch"), integer(value[1], "stop_epoch")
+
+
+def probe_1(rt, inp):
+    return {"calls": rt.calls("early_stopping_epochs", inp["cases"])}
+
+
+def judge_1(answer: Any) -> list[Check]:
+    return function_checks(answer, _CASES1, _NAMES1, early_stopping_ref, ES_MISTAKES,
+                           _read_pair, same=lambda a, b: tuple(a) == tuple(b))
+
+
+# --------------------------------------------------------------------------- task 2
+
+
+def probe_2(rt, inp):
+    def callback():
+        cb = rt.get("early_stop")
+        return {"monitor": getattr(cb, "monitor", None),
+                "restore": getattr(cb, "restore_best_weights", None),
+                "patience": getattr(cb, "patience", None)}
+
+    def restored():
+        run = rt.get("run_es")
+        scores = run.model.evaluate(*rt.get("digits").val, verbose=0, return_dict=True)
+        return float(scores["xent"])
+
+    return {"callback": rt.outcome(callback), "history": rt.history("run_es"),
+            "best": rt.value("best_epoch_es"), "stop": rt.value("stop_epoch_es"),
+            "restored": rt.outcome(restored)}
+
+
+def judge_2(answer: Any) -> list[Check]:
+    cb = outcome(answer.get("callback"), "early_stop")
+    hist = outcome(answer.get("history"), "run_es")
+    best, stop = outcome(answer.get("best"), "best_epoch_es"), outcome(answer.get("stop"),
+                                                                       "stop_epoch_es")
+    if not isinstance(cb, dict) or not isinstance(cb.get("monitor"), str):
+        raise Bad("`early_stop` should be a keras.callbacks.EarlyStopping")
+    if not isinstance(hist, dict):
+        raise Bad("run_es should be the Run returned by training.train")
+    monitor = cb["monitor"]
+    on_val = monitor == "val_xent"
+    checks = [Check("early_stop monitors the validation cross-entropy", float(on_val),
+                    "" if on_val else "monitor 'val_xent' (never a training quantity, never "
+                    "the test set)"),
+              Check("early_stop restores the best weights", float(cb.get("restore") is True),
+                    "" if cb.get("restore") is True else "set restore_best_weights=True"),
+              Check("hidden check: patience as asked", float(cb.get("patience") == 5),
+                    "" if cb.get("patience") == 5 else "use the patience the task asks for")]
+    try:
+        s = series(hist.get(monitor), f"run_es.history[{monitor!r}]")
+        got = (number(best, "best_epoch_es"), number(stop, "stop_epoch_es"))
+        measured = (int(np.argmin(s)) + 1, len(s))
+        right = got == measured
+        note = "" if right else ("likely cause: epochs are counted from 1, not 0"
+                                 if (got[0] + 1, got[1] + 1) == measured
+                                 else "they do not match run_es's history")
+    except Bad as err:
+        right, note, s = False, str(err), []
+    checks.append(Check("best_epoch_es and stop_epoch_es match run_es", float(right), note,
+                        weight=2))
+    try:
+        restored = number(outcome(answer.get("restored"), "the restored model"), "its score")
+        ok = bool(s) and close(restored, min(s), atol=1e-3)
+    except Bad:
+        ok = False
+    checks.append(Check("hidden check: the restored model scores the best epoch", float(ok),
+                        "" if ok else "model_es does not hold the best epoch's weights"))
+    return checks
+
+
+# --------------------------------------------------------------------------- task 3
+
+ANSWER_KEY = "b"
+WRONG_LETTER_HINTS = {
+    "a": "Speed has nothing to do with which data you monitor.",
+    "c": "Stopping on the test set does not make the model underfit; think about what the "
+         "test score measures afterwards.",
+    "d": "Something goes wrong: think about what the test score measures once the test set "
+         "has chosen the stopping epoch.",
+}
+
+
+def probe_3(rt, inp):
+    return {"answer": rt.value("answer_test_set")}
+
+
+def judge_3(answer: Any) -> list[Check]:
+    return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
+
+
+INPUTS = {1: {"cases": _CASES1}}
+
+
+def public_tables() -> dict[int, Any]:
+    return {1: [{"expected": list(early_stopping_ref(L, p)),
+                 "mistakes": {h: list(f(L, p)) for h, f in ES_MISTAKES.items()}}
+                for L, p in spec.PUBLIC_INPUTS[1]]}
+
+
+# --------------------------------------------------------------------------- task 4: decide
+
+
+def probe_4(rt, inp):
+    return {"choice": rt.choice(inp["spec"])}
+
+
+def _stopped_as_asked(got: Any) -> Check:
+    """Each run that stopped early did so `patience` epochs after its best epoch."""
+    name = "hidden check: every run stopped as EarlyStopping(patience) on val_xent does"
+    wrong = []
+    for r in got.get("runs", []) if isinstance(got, dict) else []:
+        key = r.get("key") if isinstance(r, dict) else None
+        hist = r.get("history") if isinstance(r, dict) else None
+        s = hist.get("val_xent") if isinstance(hist, dict) else None
+        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(s, list) or not s:
+            return Check(name, 0.0, "the runs could not be read")
+        try:
+            values = [number(v, "val_xent") for v in s]
+        except Bad:
+            return Check(name, 0.0, "the runs could not be read")
+        best_epoch = min(range(len(values)), key=lambda i: (values[i], i)) + 1
+        if len(values) < 100 and len(values) - best_epoch != key:
+            wrong.append(key)
+    if wrong:
+        return Check(name, 0.0, f"the run(s) for patience {', '.join(map(str, wrong))} did not "
+                     "stop `patience` epochs after their best val_xent: monitor 'val_xent' "
+                     "with the patience of the run")
+    return Check(name, 1.0)
+
+
+def judge_4(answer: Any) -> list[Check]:
+    checks, got = decide_checks(answer, spec.CHOICE[4])
+    checks.append(_stopped_as_asked(got))
+    return checks
+
+
+INPUTS[4] = spec_input(spec.CHOICE[4])

@@ -1,0 +1,67 @@
+"""Exercise 07's checks on right answers, stubs and typical mistakes (coursework.engine.testing)."""
+
+from __future__ import annotations
+
+from coursework.engine.testing import Case, UnitTests, fake_run, mistakes
+
+NOTEBOOK = "07_initialization"
+
+
+def glorot_ok(fan_in, fan_out):
+    return (2 / (fan_in + fan_out)) ** 0.5
+
+
+def he_ok(fan_in):
+    return (2 / fan_in) ** 0.5
+
+
+def _norms(model, x, y, with_biases=False):
+    import keras
+    import tensorflow as tf
+
+    weights = [w for layer in model.layers
+               for w in ((layer.kernel, layer.bias) if with_biases else (layer.kernel,))]
+    with tf.GradientTape() as tape:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x))
+    return [float(tf.norm(g)) for g in tape.gradient(loss, weights)]
+
+
+def grad_norms_ok(model, x, y):
+    return _norms(model, x, y)
+
+
+def grad_norms_summed(model, x, y):
+    return [v * len(y) for v in _norms(model, x, y)]
+
+
+def grad_norms_with_biases(model, x, y):
+    return _norms(model, x, y, with_biases=True)
+
+
+RUNS = {"small": fake_run(0.0), "large": fake_run(0.0), "glorot": fake_run(2.0),
+        "he": fake_run(4.0)}
+RUNS["large"].history["val_xent"][-1] = float("nan")
+
+
+CASES = {
+    1: Case({"glorot_std": glorot_ok, "he_std": he_ok}, mistakes(
+        ({"glorot_std": lambda a, b: 2 / (a + b), "he_std": he_ok}, "the variance"),
+        ({"glorot_std": lambda a, b: (6 / (a + b)) ** 0.5, "he_std": he_ok},
+         "Glorot-uniform"),
+        ({"glorot_std": glorot_ok, "he_std": lambda a: (1 / a) ** 0.5}, "LeCun"),
+    )),
+    2: Case({"kernel_grad_norms": grad_norms_ok}, mistakes(
+        ({"kernel_grad_norms": grad_norms_summed}, "summed over the samples"),
+        ({"kernel_grad_norms": grad_norms_with_biases}, "leave the biases out"),
+        ({"kernel_grad_norms": lambda m, x, y: grad_norms_ok(m, x, y)[::-1]},
+         "from the last layer to the first"),
+    )),
+    3: Case({"runs_init": RUNS, "best_init": "he"}, mistakes(
+        ({"runs_init": RUNS, "best_init": "large"}, "diverged (NaN)"),
+        ({"runs_init": RUNS, "best_init": "glorot"}, "the best initialization is 'he'"),
+    )),
+}
+
+
+class TestUnit(UnitTests):
+    NOTEBOOK, CASES = NOTEBOOK, CASES

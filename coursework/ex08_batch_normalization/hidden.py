@@ -1,0 +1,182 @@
+"""Hidden checks of exercise 08 (batch norm): references, mistakes, hidden cases, the key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coursework.engine.judge import (
+    Check,
+    array,
+    close,
+    function_checks,
+    judge_against,
+    letter_checks,
+    spec_input,
+)
+from coursework.ex08_batch_normalization import spec
+
+
+def _bn(x: Any, mean: Any, var: Any, gamma: Any, beta: Any, eps: float) -> np.ndarray:
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+# --------------------------------------------------------------------------- task 1
+
+
+def forward_ref(x: Any, gamma: Any, beta: Any, eps: float = 1e-3) -> np.ndarray:
+    return _bn(x, x.mean(axis=0), x.var(axis=0), gamma, beta, eps)
+
+
+FORWARD_MISTAKES = {
+    "normalize over the batch (axis 0), not over the features (axis 1)":
+        lambda x, g, b, e: _bn(x, x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True),
+                               g, b, e),
+    "use the biased variance (ddof=0), as Keras does":
+        lambda x, g, b, e: _bn(x, x.mean(0), x.var(0, ddof=1), g, b, e),
+    "eps goes inside the square root: sqrt(var + eps)":
+        lambda x, g, b, e: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + e) + b,
+    "you forgot gamma and beta (scale and shift)":
+        lambda x, g, b, e: (x - x.mean(0)) / np.sqrt(x.var(0) + e),
+    "divide by the standard deviation sqrt(var + eps), not by the variance":
+        lambda x, g, b, e: g * (x - x.mean(0)) / (x.var(0) + e) + b,
+}
+
+
+def _arr(a: Any) -> dict[str, Any]:
+    return {"array": np.asarray(a, dtype=float).tolist()}
+
+
+def _forward_case(seed: int, batch: int, features: int, eps: float) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    return {"args": [_arr(rng.normal(-1.0, 3.0, size=(batch, features))),
+                     _arr(rng.uniform(0.5, 2.0, features)), _arr(rng.normal(0, 1, features)),
+                     eps]}
+
+
+def _public(number: int) -> dict[str, Any]:
+    b = spec.public_batch(number)
+    keys = ("x", "gamma", "beta", "eps") if number == 1 else \
+        ("x", "moving_mean", "moving_var", "gamma", "beta", "eps")
+    return {"args": [_arr(b[k]) if k != "eps" else b[k] for k in keys]}
+
+
+_CASES1 = [_public(1), _forward_case(801, 3, 7, 1e-3), _forward_case(802, 16, 2, 1e-5),
+           _forward_case(803, 2, 5, 0.1)]
+_NAMES1 = ["public example", "hidden case: a batch of 3 with 7 features",
+           "hidden case: a larger batch, a tiny eps", "hidden case: a batch of 2, a large eps"]
+
+
+def _read(shape_of: int) -> Any:
+    def read(value: Any, expected: Any, what: str) -> np.ndarray:
+        return array(value, np.shape(expected), "the output")
+    return read
+
+
+def probe_1(rt, inp):
+    return {"calls": rt.calls("batchnorm_forward", inp["cases"])}
+
+
+def judge_1(answer: Any) -> list[Check]:
+    return function_checks(answer, _CASES1, _NAMES1, forward_ref, FORWARD_MISTAKES, _read(1),
+                           same=lambda a, b: close(a, b, rtol=1e-4, atol=1e-6))
+
+
+# --------------------------------------------------------------------------- task 2
+
+
+def inference_ref(x: Any, mm: Any, mv: Any, gamma: Any, beta: Any, eps: float = 1e-3) -> Any:
+    return _bn(x, mm, mv, gamma, beta, eps)
+
+
+INFERENCE_MISTAKES = {
+    "at inference use the moving statistics, not the batch's":
+        lambda x, mm, mv, g, b, e: _bn(x, x.mean(0), x.var(0), g, b, e),
+    "eps goes inside the square root: sqrt(moving_var + eps)":
+        lambda x, mm, mv, g, b, e: g * (x - mm) / (np.sqrt(mv) + e) + b,
+    "moving_var is a variance: divide by sqrt(moving_var + eps)":
+        lambda x, mm, mv, g, b, e: g * (x - mm) / (mv + e) + b,
+    "you forgot gamma and beta (scale and shift)":
+        lambda x, mm, mv, g, b, e: (x - mm) / np.sqrt(mv + e),
+}
+
+
+def _inference_case(seed: int, batch: int, features: int, eps: float) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    return {"args": [_arr(rng.normal(0.5, 2.0, size=(batch, features))),
+                     _arr(rng.normal(0, 1, features)), _arr(rng.uniform(0.1, 3.0, features)),
+                     _arr(rng.uniform(0.5, 2.0, features)), _arr(rng.normal(0, 1, features)),
+                     eps]}
+
+
+_CASES2 = [_public(2), _inference_case(811, 4, 6, 1e-3), _inference_case(812, 1, 3, 1e-3),
+           _inference_case(813, 9, 2, 1e-5)]
+_NAMES2 = ["public example", "hidden case: a batch of 4 with 6 features",
+           "hidden case: a single sample", "hidden case: a tiny eps"]
+
+
+def probe_2(rt, inp):
+    return {"calls": rt.calls("batchnorm_inference", inp["cases"])}
+
+
+def judge_2(answer: Any) -> list[Check]:
+    return function_checks(answer, _CASES2, _NAMES2, inference_ref, INFERENCE_MISTAKES,
+                           _read(2), same=lambda a, b: close(a, b, rtol=1e-4, atol=1e-6))
+
+
+# --------------------------------------------------------------------------- task 3
+
+ANSWER_KEY = "a"
+WRONG_LETTER_HINTS = {
+    "b": "Biases are cheap; memory is not the reason.",
+    "c": "BN's gamma scales, it does not shift.",
+    "d": "A bias would not make training unstable; think about what the normalization does "
+         "to a constant added before it.",
+}
+
+
+def probe_3(rt, inp):
+    return {"answer": rt.value("answer_bias")}
+
+
+def judge_3(answer: Any) -> list[Check]:
+    return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
+
+
+INPUTS = {1: {"cases": _CASES1}, 2: {"cases": _CASES2}}
+
+
+def public_tables() -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    for number, ref, mistakes in ((1, forward_ref, FORWARD_MISTAKES),
+                                  (2, inference_ref, INFERENCE_MISTAKES)):
+        b = spec.public_batch(number)
+        args = list(b.values())
+        out[number] = [{"expected": np.asarray(ref(*args)).tolist(),
+                        "mistakes": {h: np.asarray(f(*args)).tolist()
+                                     for h, f in mistakes.items()}}]
+    return out
+
+
+# --------------------------------------------------------------------------- task 4: decide
+
+
+def probe_4(rt, inp):
+    return {"choice": rt.choice(inp["spec"])}
+
+
+#: seed 0: the plain net stays at chance (0.10), batch norm reaches 0.88-0.96
+MARGIN = 0.3
+
+
+def judge_4(answer: Any) -> list[Check]:
+    return judge_against(
+        answer, spec.CHOICE[4], (False, 0.1), MARGIN,
+        "hidden check: the chosen setting beats the plain net at learning rate 0.1 on "
+        "validation",
+        "the chosen run is not clearly above the plain net at learning rate 0.1 in "
+        "val_accuracy: train every candidate as the task says")
+
+
+INPUTS[4] = spec_input(spec.CHOICE[4])
