@@ -4,7 +4,8 @@ task (convention 1: ``.kind``, ``.rubric``), notebooks and a course.
 
 ``fake_ex`` has the two code tasks of ``tests/hostile/fakechecks.py`` (``double``, ``answer``:
 kernels without TensorFlow start fast) and task 3, a written answer graded by a rubric of
-three items. Importable by name (``--checks ta_fixture``) with ``tests/`` on the path.
+three items, declared with the engine's own ``Task`` and ``RubricItem``
+(coursework/engine/spec.py). Importable by name (``--checks ta_fixture``) with ``tests/`` on the path.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import importlib.util
 import io
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from coursework.engine.spec import RubricItem, Task
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("_ta_base_fakechecks",
@@ -28,29 +30,9 @@ _spec.loader.exec_module(base)
 NAME = base.NAME
 
 
-@dataclass(frozen=True)
-class Item:
-    id: str
-    text: str
-    points: float
-
-
-@dataclass(frozen=True)
-class Task:
-    notebook: str
-    number: int
-    title: str
-    points: int
-    kind: str = "code"
-    rubric: tuple = ()
-
-    @property
-    def key(self) -> str:
-        return f"{self.notebook}:task{self.number}"
-
-
-RUBRIC = (Item("names", "names overfitting", 1), Item("evidence", "points to the curve", 1),
-          Item("remedy", "proposes a remedy", 1))
+RUBRIC = (RubricItem("names", "names overfitting", 1),
+          RubricItem("evidence", "points to the curve", 1),
+          RubricItem("remedy", "proposes a remedy", 1))
 TASKS = [Task(NAME, 1, "double", 2), Task(NAME, 2, "the answer", 1),
          Task(NAME, 3, "Interpret the plot", 3, "written", RUBRIC)]
 
