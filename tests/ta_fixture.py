@@ -5,7 +5,8 @@ task (convention 1: ``.kind``, ``.rubric``), notebooks and a course.
 ``fake_ex`` has the two code tasks of ``tests/hostile/fakechecks.py`` (``double``, ``answer``:
 kernels without TensorFlow start fast) and task 3, a written answer graded by a rubric of
 three items, declared with the engine's own ``Task`` and ``RubricItem``
-(coursework/engine/spec.py). Importable by name (``--checks ta_fixture``) with ``tests/`` on the path.
+(coursework/engine/spec.py). Importable by name (``--checks ta_fixture``) with ``tests/``
+on the path.
 """
 
 from __future__ import annotations
