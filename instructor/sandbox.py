@@ -66,7 +66,7 @@ OUT_FILE = f"{INSIDE}/out/answers.json"
 #: what is never visible in the sandbox (the hidden checks): package names, or absolute
 #: paths of folders; each is masked by an empty read-only tmpfs when it lies inside a mount
 #: of the sandbox (nothing else of the host is mounted). The one place to change if they move.
-HIDDEN_PACKAGES: tuple[str, ...] = ("instructor",)
+HIDDEN_PACKAGES: tuple[str, ...] = ("instructor", "coursework")
 INSTALL_HINT = ("bubblewrap (bwrap) is needed to grade untrusted notebooks: "
                 "`sudo apt-get install -y bubblewrap` (Debian/Ubuntu) or "
                 "`sudo dnf install bubblewrap` (Fedora); or pass --no-sandbox to run the "
