@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["VERSIONED", "NbvalRecorder", "NotebookFailed", "build_dir", "cache_key",
-           "executed_notebook", "execute", "expect", "fresh_copy", "main", "write_copy"]
+           "executed_notebook", "execute", "expect", "is_expected", "fresh_copy", "main",
+           "write_copy"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -182,6 +183,11 @@ def _failure(path: Path, key: str) -> str | None:
 def expect(path: Path) -> None:
     """Declare that this pytest session's nbval items will execute ``path`` (see module doc)."""
     _EXPECTED.add(Path(path).resolve())
+
+
+def is_expected(path: Path) -> bool:
+    """Whether this pytest session's nbval items execute ``path`` (see :func:`expect`)."""
+    return Path(path).resolve() in _EXPECTED
 
 
 def execute(path: Path, *, timeout: int = 600) -> Path:
