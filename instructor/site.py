@@ -110,10 +110,34 @@ def _is_title(cell: Any) -> bool:
     return cell.cell_type == "markdown" and cell.source.lstrip().startswith("# ")
 
 
+def _widget_images(state: dict, model_id: str, seen: set | None = None) -> list[dict]:
+    """The image outputs inside a widget, from the notebook's saved widget state.
+
+    nbclient stores what an ``Output`` widget shows in the widget state, not in the cell; walk
+    from the displayed model through its ``children`` to the ``OutputModel``s.
+    """
+    seen = set() if seen is None else seen
+    if model_id in seen or model_id not in state:
+        return []
+    seen.add(model_id)
+    model = state[model_id].get("state", {})
+    found = [o for o in model.get("outputs", []) if "image/png" in o.get("data", {})]
+    for child in model.get("children", []):
+        if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+            found += _widget_images(state, child[len("IPY_MODEL_"):], seen)
+    return found
+
+
 def _widgets_to_images(nb: Any) -> int:
-    """Replace each widget view by the image of its default state; return how many sliders."""
+    """Replace each widget view by the image of its default state; return how many sliders.
+
+    The image is the cell's own ``image/png`` output (the widget's static copy, or what nbval
+    recorded of the plot) or else the image saved in the widget state of the notebook.
+    """
     import nbformat
 
+    state = (nb.metadata.get("widgets", {})
+             .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
     cells, count = [], 0
     for cell in nb.cells:
         cells.append(cell)
@@ -123,10 +147,16 @@ def _widgets_to_images(nb: Any) -> int:
         if not has_widget:
             continue
         count += 1
+        has_image = any("image/png" in o.get("data", {}) for o in cell.outputs)
         outputs = []
         for o in cell.outputs:
             data = o.get("data", {})
             if WIDGET_MIME in data:
+                if not has_image:
+                    for img in _widget_images(state, data[WIDGET_MIME].get("model_id", "")):
+                        outputs.append(nbformat.v4.new_output(
+                            "display_data", data={"image/png": img["data"]["image/png"]},
+                            metadata=img.get("metadata", {})))
                 data = {k: v for k, v in data.items()
                         if k not in (WIDGET_MIME, "text/plain")}
                 if not data:
@@ -155,6 +185,10 @@ def _prepare(nb: Any, links: LaunchLinks | None, *, outputs: bool) -> dict[str, 
             if c.cell_type == "code":
                 c.outputs, c.execution_count = [], None
     sliders = _widgets_to_images(nb)
+    for c in nb.cells:  # a notebook's pointer to its exercise becomes a link to that page
+        if c.cell_type == "markdown":
+            c.source = re.sub(r"(?<!\[)`(\.\./exercises/[0-9A-Za-z_]+\.ipynb)`",
+                              r"[`\1`](\1)", c.source)
     if links is not None:  # right under the title line
         launch = _launch_cell(links)
         title = next((c for c in nb.cells if _is_title(c)), None)

@@ -81,6 +81,22 @@ def test_slider_becomes_its_default_image_with_a_note() -> None:
     assert "widgets" not in nb.metadata, "widget state would pull a widget manager from a CDN"
 
 
+def test_slider_image_from_the_widget_state() -> None:
+    """nbclient keeps an Output widget's plot in the widget state, not in the cell."""
+    cell = nbformat.v4.new_code_cell("interactive_plot(show, lam=slider)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        site.WIDGET_MIME: {"model_id": "box"}, "text/plain": "VBox(...)"})]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_o"]}},
+        "s": {"model_name": "FloatSliderModel", "state": {"value": 0.1}},
+        "o": {"model_name": "OutputModel", "state": {"outputs": [{
+            "output_type": "display_data", "metadata": {},
+            "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}}]}}}}}
+    assert site._prepare(nb, None, outputs=True) == {"sliders": 1}
+    assert [o["data"] for o in nb.cells[0].outputs] == [{"image/png": "iVBORw0KGgo="}]
+
+
 # ---------------------------------------------------------------- the built site
 
 def _npm_katex() -> None:
