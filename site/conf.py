@@ -49,6 +49,7 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "show_navbar_depth": 1,
     "navigation_with_keys": True,
+    "navbar_persistent": [],  # one search box (the sidebar's), not a second one in a top bar
     "extra_footer": SITE.get("footer", ""),
 }
 
