@@ -170,7 +170,7 @@ def test_site_offline(built: tuple[Path, dict, Path], tmp_path: Path) -> None:
                 name = nb.stem
                 images = page.locator("div.cell_output img").count()
                 want = _count_images(staged)
-                if images != want or want == 0:
+                if images != want or (want == 0 and name[:2].isdigit()):  # every lecture plots
                     problems.append(f"{name}: {images} figures shown, executed copy has {want}")
                 text = page.locator("article").inner_text()
                 if "$$" in text:
@@ -229,7 +229,8 @@ def test_site_offline(built: tuple[Path, dict, Path], tmp_path: Path) -> None:
                 printed.emulate_media(media="print")
                 too_wide = printed.evaluate(
                     """() => [...document.querySelectorAll('article *')]
-                           .filter(e => !e.closest('.katex-mathml'))
+                           .filter(e => !e.closest('.katex-mathml') &&
+                                        !(e.closest('svg') && e.tagName !== 'svg'))
                            .filter(e => e.getBoundingClientRect().width > 0 &&
                                    (e.getBoundingClientRect().right > window.innerWidth + 2 ||
                                     (['PRE', 'TABLE'].includes(e.tagName) &&
