@@ -81,6 +81,19 @@ def test_slider_becomes_its_default_image_with_a_note() -> None:
     assert "widgets" not in nb.metadata, "widget state would pull a widget manager from a CDN"
 
 
+def test_slider_with_its_own_image_shows_it_once() -> None:
+    """nbval records the plot drawn inside the widget's Output too; only the widget's copy stays."""
+    cell = nbformat.v4.new_code_cell("interactive_plot(show, lam=slider)")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": "AAAA", "text/plain": "<F>"}),
+        nbformat.v4.new_output("display_data", data={
+            site.WIDGET_MIME: {"model_id": "m"}, "text/plain": "VBox", "image/png": "BBBB"}),
+        nbformat.v4.new_output("stream", name="stdout", text="redraw took 0.1 s\n")]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    site._prepare(nb, None, outputs=True)
+    assert [o.get("data", {}).get("image/png") for o in nb.cells[0].outputs] == ["BBBB", None]
+
+
 def test_slider_image_from_the_widget_state() -> None:
     """nbclient keeps an Output widget's plot in the widget state, not in the cell."""
     cell = nbformat.v4.new_code_cell("interactive_plot(show, lam=slider)")
