@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from nbconvert.preprocessors import Preprocessor
 
 #: the folder that holds ``voila/templates/course-reveal`` (a Jupyter data directory)
@@ -201,10 +202,15 @@ class Deck(Preprocessor):  # type: ignore[misc]
             if cell.cell_type == "code" and SHOW_CODE_TAG not in cell.metadata.get("tags", []):
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
             if static and cell.cell_type == "code":  # no kernel holds these widgets: a picture
+                kept = []
                 for out in cell.get("outputs", []):
                     data = out.get("data", {})
-                    if WIDGET_VIEW in data and set(data) - {WIDGET_VIEW, "text/plain"}:
+                    if WIDGET_VIEW in data:
                         del data[WIDGET_VIEW]
+                        if set(data) <= {"text/plain"}:
+                            continue  # a widget with no picture: nothing to show
+                    kept.append(out)
+                cell.outputs = kept
             cells.append(cell)
             if i in notes:
                 cells.append(_note(notes[i]))
@@ -220,7 +226,36 @@ SlideCode = Deck
 MATPLOTLIBRC = TEMPLATES_ROOT / "slides-matplotlibrc"
 #: seconds a kernel whose page is closed may stay idle before the server shuts it down
 CULL_IDLE_S = 60
+#: seconds a page has to connect to the preheated kernel it took before that kernel may be culled
+CONNECT_GRACE_S = 180
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+class DeckKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
+    """Jupyter's kernel manager, culling as :func:`serve_command` needs it.
+
+    A preheated kernel waits in Voila's pool (never culled there); when a page takes it, its last
+    activity may lie long ago and the page has not connected yet. Such a kernel gets
+    :data:`CONNECT_GRACE_S` from the first cull check after it left the pool before the usual
+    rule (idle for ``cull_idle_timeout`` with no connection) applies; a kernel whose page has
+    connected once is culled as usual after the page is gone.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._deck_seen: dict[str, float] = {}
+        self._deck_connected: set[str] = set()
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        import time
+
+        if self._kernel_connections.get(kernel_id, 0) > 0:
+            self._deck_connected.add(kernel_id)
+        elif kernel_id not in self._deck_connected:
+            seen = self._deck_seen.setdefault(kernel_id, time.monotonic())
+            if time.monotonic() - seen < CONNECT_GRACE_S:
+                return
+        await super().cull_kernel_if_idle(kernel_id)
 
 
 def serve_command(notebook: str | os.PathLike[str], port: int = DEFAULT_PORT,
@@ -240,7 +275,7 @@ def serve_command(notebook: str | os.PathLike[str], port: int = DEFAULT_PORT,
         If ``notebook`` does not exist.
     """
     path = Path(notebook)
-    if not path.is_file():
+    if not (path.is_file() or path.is_dir()):  # a folder: each notebook at /voila/render/NAME
         raise FileNotFoundError(f"no notebook {str(notebook)!r}")
     cmd = [sys.executable, "-m", "voila", str(path), f"--template={TEMPLATE}",
            "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
@@ -248,7 +283,9 @@ def serve_command(notebook: str | os.PathLike[str], port: int = DEFAULT_PORT,
            "--VoilaExporter.preprocessors=instructor.slides.Deck",  # not __main__
            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
            "--MappingKernelManager.cull_interval=10",
-           "--MappingKernelManager.cull_connected=False"]
+           "--MappingKernelManager.cull_connected=False",
+           "--VoilaConfiguration.multi_kernel_manager_class="
+           "instructor.slides.DeckKernelManager"]
     if preheat:
         cmd += ["--VoilaConfiguration.preheat_kernel=True",
                 "--VoilaConfiguration.default_pool_size=1"]
