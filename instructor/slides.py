@@ -303,38 +303,13 @@ def serve_command(notebook: str | os.PathLike[str], port: int = DEFAULT_PORT,
 
 
 def executed(path: str | os.PathLike[str]) -> Path:
-    """An executed copy of the lecture ``path`` (``instructor.executed``'s cache).
+    """An executed copy of the lecture ``path``, from ``instructor.executed``'s cache (the nbval
+    run of ``make test`` writes it; executed here only when it is missing or stale)."""
+    from instructor.executed import executed_notebook
 
-    Falls back to executing the notebook here (into ``build/slides-executed/``, reused while the
-    notebook and ``helpers/`` are unchanged) where that module does not exist yet.
-    """
-    try:
-        from instructor.executed import executed_notebook  # type: ignore[import-not-found]
-    except ImportError:
-        return _execute_here(Path(path))
-    return Path(executed_notebook(Path(path)))
-
-
-def _execute_here(path: Path) -> Path:
-    import hashlib
-
-    from nbclient import NotebookClient
-
-    root = TEMPLATES_ROOT.parents[1]
-    key = hashlib.sha256(path.read_bytes())
-    for source in sorted((root / "helpers").glob("*.py")):
-        key.update(source.read_bytes())
-    key.update(os.environ.get("COURSE_PROFILE", "").encode() + os.environ.get(
-        "COURSE_SEED", "").encode())
-    out = root / "build" / "slides-executed" / f"{path.stem}-{key.hexdigest()[:16]}.ipynb"
-    if out.is_file():
-        return out
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out)
-    return out
+    found = executed_notebook(Path(path))
+    assert found is not None  # execute=True never returns None
+    return Path(found)
 
 
 def static_deck(executed_path: str | os.PathLike[str], folder: str | os.PathLike[str],
