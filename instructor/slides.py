@@ -328,6 +328,74 @@ def static_deck(executed_path: str | os.PathLike[str], folder: str | os.PathLike
     return out
 
 
+def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
+              *, chromium: str = "/usr/bin/chromium", timeout_s: float = 600) -> Path:
+    """The slides of a lecture as a PDF: Chromium's print of the deck, one slide per page.
+
+    The deck is the executed copy (:func:`executed`, no second run) served as a static deck;
+    reveal.js's print view (``?print-pdf``) lays every slide out on pages of 1280 x 720, and a
+    slide taller than that continues on the next page instead of being cut.
+
+    Returns
+    -------
+    pathlib.Path
+        The PDF (default ``build/slides/<notebook>.slides.pdf``).
+    """
+    import socket
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    path = Path(notebook)
+    out = Path(out) if out is not None else (
+        TEMPLATES_ROOT.parents[1] / "build" / "slides" / f"{path.stem}.slides.pdf")
+    with tempfile.TemporaryDirectory(prefix="slides-pdf-") as tmp:
+        deck = static_deck(executed(path), Path(tmp) / "deck", path.name)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        cmd, env = serve_command(deck, port, open_browser=False, preheat=False)
+        env.update(JUPYTER_RUNTIME_DIR=str(Path(tmp) / "runtime"),
+                   JUPYTER_CONFIG_DIR=str(Path(tmp) / "config"))
+        with open(Path(tmp) / "voila.log", "w") as log:
+            server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(url + "api/status", timeout=5).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("the slide server did not start: " + (
+                            Path(tmp) / "voila.log").read_text()[-2000:]) from None
+                    time.sleep(0.5)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=chromium, headless=True,
+                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                page.goto(url + "?print-pdf", wait_until="commit", timeout=timeout_s * 1000)
+                page.wait_for_selector(".reveal.ready", state="attached",
+                                       timeout=timeout_s * 1000)
+                page.wait_for_timeout(3000)  # pictures and formulas
+                out.parent.mkdir(parents=True, exist_ok=True)
+                page.pdf(path=str(out), width="1280px", height="720px", print_background=True,
+                         prefer_css_page_size=True)
+                browser.close()
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return out
+
+
 def find_notebook(spec: str, folder: str | os.PathLike[str] = "notebooks") -> Path:
     """``"01"`` or a path -> the notebook's path.
 
@@ -351,16 +419,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+",
                         help="notebooks to update; with --serve: one notebook (a path or 01)")
     parser.add_argument("--serve", action="store_true", help="present as live slides (Voila)")
+    parser.add_argument("--static", action="store_true",
+                        help="with --serve: show the executed copy (no live widgets, no run)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="write the slides of one notebook as a PDF (see --out)")
+    parser.add_argument("--out", help="with --pdf: the PDF's path")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args(argv)
+    if args.pdf:
+        if len(args.notebooks) != 1:
+            parser.error("--pdf takes one notebook")
+        print(f"slides PDF: {write_pdf(find_notebook(args.notebooks[0]), args.out)}")
+        return 0
     if args.serve:
         if len(args.notebooks) != 1:
             parser.error("--serve takes one notebook")
-        cmd, env = serve_command(find_notebook(args.notebooks[0]), args.port,
-                                 not args.no_browser)
-        print(f"slides on http://127.0.0.1:{args.port}/ (the notebook runs first; "
-              "Ctrl+C stops the server)", flush=True)
+        target = find_notebook(args.notebooks[0])
+        if args.static:
+            target = static_deck(executed(target), TEMPLATES_ROOT.parents[1] / "build" /
+                                 "slides" / "static", target.name)
+        cmd, env = serve_command(target, args.port, not args.no_browser,
+                                 preheat=not args.static)
+        print(f"slides on http://127.0.0.1:{args.port}/ (the notebook runs before the first "
+              "page opens; Ctrl+C stops the server)", flush=True)
         os.execvpe(cmd[0], cmd, env)  # replaces this process: Ctrl+C reaches Voila directly
     for path in args.notebooks:
         nb = nbformat.read(path, as_version=4)
