@@ -10,9 +10,9 @@ Playwright; every server listens on 127.0.0.1 on a free port.
   moving a slider of the widget redraws its picture.
 - ``test_slides_have_live_sliders``: the slideshow started exactly as the docs say
   (``make slides NB=01`` runs ``python -m instructor.slides --serve``) on a copy of notebook 01
-  with the slide metadata applied; no request leaves the machine; the tall slide "Training
-  longer" scrolls down to its plot; on the slide "Play: capacity and data size on a 2-D set"
-  the sliders are there, no code is shown, the arrow keys move a slider (not the slide) and
+  with the slide metadata applied; no request leaves the machine (that every slide fits the
+  screen is tests/test_slide_decks.py's job); on the slide "Play: capacity and data size on a
+  2-D set" the sliders are there, no code is shown, the arrow keys move a slider (not the slide) and
   the plot is redrawn.
 
 Screenshots go to the test's temporary directory (or ``$COURSE_SCREENSHOTS``).
@@ -42,7 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_overfitting.ipynb"
 DOCS = ("README.md", "docs/presenting.md")
 PLAY_SLIDE = "Play: capacity and data size on a 2-D set"
-TALL_SLIDE = "Training longer: epoch 5 versus the end of a long run"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 RUN_ALL_TIMEOUT_S = 600  # the notebook's budget is 60 s; a shared CPU can be much slower
@@ -352,30 +351,6 @@ def test_slides_have_live_sliders(slides: str, tmp_path: Path) -> None:
             page.screenshot(path=str(shots / "slides-1-title.png"))
             text = page.locator(".reveal .slides").inner_text()
             assert "Traceback" not in text, "a cell failed in the slides:\n" + text[-3000:]
-
-            # a tall slide scrolls down to its plot
-            _go_to_slide(page, TALL_SLIDE)
-            current = page.evaluate_handle(CURRENT_JS)
-            height, visible = page.evaluate("s => [s.scrollHeight, s.clientHeight]", current)
-            assert height > visible, f"{TALL_SLIDE!r} fits ({height} px): nothing to scroll"
-            plot = current.as_element().query_selector_all(".jp-OutputArea-output img")
-            assert plot, f"{TALL_SLIDE!r} shows no plot"
-            page.screenshot(path=str(shots / "slides-2-tall-top.png"))
-            page.mouse.move(640, 360)
-
-            def on_screen() -> bool:
-                box = plot[-1].bounding_box()
-                return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 721
-
-            assert not on_screen(), f"the plot of {TALL_SLIDE!r} is on screen before scrolling"
-            for _ in range(40):  # the mouse wheel, as a lecturer scrolls
-                page.mouse.wheel(0, 200)
-                page.wait_for_timeout(150)
-                if on_screen():
-                    break
-            assert page.evaluate("s => s.scrollTop", current) > 0, "the tall slide did not scroll"
-            assert on_screen(), f"scrolling never brought the plot of {TALL_SLIDE!r} on screen"
-            page.screenshot(path=str(shots / "slides-3-tall-scrolled.png"))
 
             # the slider slide: controls, no code, a slider that redraws the plot
             _go_to_slide(page, PLAY_SLIDE)
