@@ -13,8 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [ROOT / "notebooks" / n for n in (
-    "00_start_here.ipynb", "01_overfitting.ipynb", "02_l1_l2_regularization.ipynb", "03_momentum.ipynb",
-    "04_learning_rate_decay.ipynb", "05_early_stopping.ipynb", "appendix_keras3.ipynb")]
+    "00_start_here.ipynb", "01_overfitting.ipynb", "02_l1_l2_regularization.ipynb",
+    "03_momentum.ipynb", "04_learning_rate_decay.ipynb", "05_early_stopping.ipynb",
+    "appendix_keras3.ipynb")]
 
 
 def _read(path: Path) -> nbformat.NotebookNode:
@@ -47,9 +48,11 @@ def test_every_test_set_mention_names_both_scoring_notebooks(path: Path) -> None
 def test_gap_means_the_accuracy_gap(name: str) -> None:
     text = _markdown(_read(ROOT / "notebooks" / name))
     assert "accuracy gap" in text, f"{name}: say that 'gap' is the accuracy gap"
-    assert not re.search(r"\\text\{gap\} = \\mathrm\{xent\}", text), f"{name}: gap is not a cross-entropy"
+    assert not re.search(r"\\text\{gap\} = \\mathrm\{xent\}", text), (
+        f"{name}: gap is not a cross-entropy")
     glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
-    assert "training accuracy minus validation accuracy" in glossary and "cross-entropy gap" in glossary
+    assert "training accuracy minus validation accuracy" in glossary
+    assert "cross-entropy gap" in glossary
 
 
 def test_02_names_the_selection_metric_and_the_adamw_normalization() -> None:
@@ -70,7 +73,8 @@ def test_talk_plan_and_speaker_notes(path: Path) -> None:
     plan = nb.metadata.get("course", {}).get("talk_plan")
     heads = [c.source.split("\n", 1)[0][3:].strip() for c in nb.cells
              if c.cell_type == "markdown" and c.source.startswith("## ")]
-    assert plan and [p["section"] for p in plan] == heads, f"{path.name}: one talk-plan entry per ## section"
+    assert plan and [p["section"] for p in plan] == heads, (
+        f"{path.name}: one talk-plan entry per ## section")
     assert sum(p["minutes"] for p in plan) == 45, f"{path.name}: the talk plan must fill 45 minutes"
     section, with_notes = None, set()
     for c in nb.cells:

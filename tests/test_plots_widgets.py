@@ -122,12 +122,14 @@ def test_plot_history_takes_runs_and_options() -> None:
 
 
 def test_plot_history_legend_outside_covers_no_curve() -> None:
-    runs = {name: _history(20, scale) for name, scale in [("plain", 1.0), ("l2", 0.5), ("adam", 2.0)]}
+    runs = {name: _history(20, scale)
+            for name, scale in [("plain", 1.0), ("l2", 0.5), ("adam", 2.0)]}
     fig = plots.plot_history(runs, metric=("xent", "accuracy"), legend="outside")
     assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
     fig.canvas.draw()
     box = fig.legends[0].get_window_extent()
-    points = [line.get_transform().transform(line.get_xydata()) for ax in fig.axes for line in ax.get_lines()]
+    points = [line.get_transform().transform(line.get_xydata())
+              for ax in fig.axes for line in ax.get_lines()]
     assert sum(box.count_contains(p) for p in points) == 0, "the legend covers plotted points"
     assert fig.legends[0].get_texts()[0].get_text() == "plain train"
     with pytest.raises(ValueError, match="legend must be one of 'each', 'outside', got 'inside'"):
