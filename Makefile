@@ -12,6 +12,7 @@
 #   make site        the course as a static website in build/site/ (docs/site.md)
 #   make handouts    the printable book: one PDF per lecture in handouts/, from the site
 #   make slides NB=01  present a notebook as live slides (Voila, http://127.0.0.1:8866/)
+#   make slides-pdf NB=01  the slides of a notebook as a PDF (build/slides/)
 #   make lint        ruff
 #   make wheelhouse  every wheel for an offline room, on a USB stick (docs/classroom.md)
 #   make hub         serve the course to a room with JupyterHub, as root (docs/classroom.md)
@@ -25,7 +26,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom slides site tables
+.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom slides site tables slides-pdf
 
 install: $(STAMP)
 
@@ -38,8 +39,12 @@ $(STAMP): pyproject.toml
 # Jupyter refuses to run as root unless told (containers, lab machines run as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# the project's JupyterLab settings (instructor/jupyter-data/lab/settings/overrides.json): no news
+# pop-up, no update check; the user's own settings still apply on top
+LAB_FLAGS := --LabApp.app_settings_dir=$(CURDIR)/instructor/jupyter-data/lab/settings \
+	--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_NB)
@@ -89,6 +94,12 @@ SLIDES_PORT ?= 8866
 slides: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make slides NB=01   (the number or path of a notebook)"; exit 2; }
 	$(BIN)/python -m instructor.slides --serve "$(NB)" --port $(SLIDES_PORT) $(SLIDES_FLAGS)
+
+# The slides of one lecture as a PDF (Chromium's print of the deck, one slide per page), from
+# the executed copy in build/executed/ (no second run when make test made it): NB=01
+slides-pdf: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make slides-pdf NB=01"; exit 2; }
+	$(BIN)/python -m instructor.slides --pdf "$(NB)" $(if $(OUT),--out "$(OUT)",)
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers instructor tests coursework

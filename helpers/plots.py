@@ -83,6 +83,7 @@ def plot_history(
     title: str | None = None,
     validation: bool = True,
     logy: bool = False,
+    legend: str = "each",
 ) -> plt.Figure:
     """Training (solid) and validation (dashed) curves of several runs, per metric.
 
@@ -99,11 +100,16 @@ def plot_history(
         Also draw the ``val_`` curves, dashed.
     logy : bool
         Logarithmic y axis.
+    legend : {"each", "outside"}
+        ``"each"``: a legend in every panel, where it covers the fewest curves;
+        ``"outside"``: one legend for the figure, right of the panels, covering nothing.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    if legend not in ("each", "outside"):
+        raise ValueError(f"legend must be one of 'each', 'outside', got {legend!r}")
     metrics = [metric] if isinstance(metric, str) else list(metric)
     hists = _histories(runs)
     labels = {"xent": "cross-entropy (no penalty)", "accuracy": "accuracy",
@@ -125,10 +131,14 @@ def plot_history(
             ax.set_ylabel(labels.get(m, m))
             if logy:
                 ax.set_yscale("log")
-            ax.legend(loc="best")
+            if legend == "each":
+                ax.legend(loc="best")
         if title:
             fig.suptitle(title)
         fig.tight_layout()
+        if legend == "outside":
+            fig.legend(*axes[0][0].get_legend_handles_labels(), loc="upper left",
+                       bbox_to_anchor=(1.0, 0.95))
     return fig
 
 
