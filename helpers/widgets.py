@@ -1,25 +1,30 @@
-"""Sliders that redraw a plot, with the time of every redraw recorded.
+"""Sliders that redraw a plot.
 
-:func:`interactive_plot` wraps ``ipywidgets.interactive``: each control change
-calls the drawing function, and how long the call took is kept in
-:data:`LATENCIES` so that the benchmark (``make bench``) and the tests can hold
-every widget to the 2-second budget.
+:func:`interactive_plot` wraps ``ipywidgets.interactive``: each control change calls the
+drawing function again. Its output also carries a picture of the first drawing, so that a page
+without a running kernel (a handout, GitHub, the course website) shows the plot instead of a
+blank.
 """
 
 from __future__ import annotations
 
-import time
+import base64
+import io
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ERRORS", "LATENCIES", "REGISTRY", "interactive_plot", "measure_latencies"]
+__all__ = ["interactive_plot"]
 
-#: seconds of each redraw, by widget name
-LATENCIES: dict[str, list[float]] = {}
-#: exceptions raised by a redraw, by widget name (ipywidgets only shows them in the output)
-ERRORS: dict[str, list[str]] = {}
-#: the live widgets of this kernel, by name
-REGISTRY: dict[str, Any] = {}
+
+def _png_of_open_figures() -> str | None:
+    """The open matplotlib figure (the last one, if several) as base64 PNG, or None."""
+    import matplotlib.pyplot as plt
+
+    if not plt.get_fignums():
+        return None
+    buffer = io.BytesIO()
+    plt.gcf().savefig(buffer, format="png", bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def interactive_plot(func: Callable[..., Any], *, name: str | None = None,
@@ -31,7 +36,7 @@ def interactive_plot(func: Callable[..., Any], *, name: str | None = None,
     func : callable
         Draws (and, if needed, trains). Its keyword arguments are the controls.
     name : str, optional
-        Name of the widget in :data:`LATENCIES` (default: ``func.__name__``).
+        Name of the widget (default: ``func.__name__``); the benchmark reports it.
     **controls
         ipywidgets controls or abbreviations, as for ``ipywidgets.interact``.
         Sliders do not update while dragging (``continuous_update=False``):
@@ -41,72 +46,33 @@ def interactive_plot(func: Callable[..., Any], *, name: str | None = None,
     -------
     ipywidgets.interactive
         The displayed widget (its ``.children`` are the controls, then the output).
+
+    Notes
+    -----
+    The cell's output holds the live widget and, in the same display, a PNG of the first
+    drawing: JupyterLab shows the widget, renderers without a kernel show the PNG.
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    key = name or func.__name__
+    first: list[str | None] = []
 
-    def timed(**kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            out = func(**kwargs)
-            plt.show()
-        except Exception as err:
-            ERRORS.setdefault(key, []).append(f"{type(err).__name__}: {err} (with {kwargs})")
-            raise
-        finally:
-            LATENCIES.setdefault(key, []).append(time.perf_counter() - start)
+    def draw(**kwargs: Any) -> Any:
+        out = func(**kwargs)
+        if not first:
+            first.append(_png_of_open_figures())
+        plt.show()
         return out
 
+    draw.__name__ = draw.__qualname__ = name or func.__name__
     for c in controls.values():
         if hasattr(c, "continuous_update"):
             c.continuous_update = False
-    widget = w.interactive(timed, **controls)
+    widget = w.interactive(draw, **controls)  # draws once, with the controls' values
     widget.layout = w.Layout(min_height="300px")
-    REGISTRY[key] = widget
-    display(widget)
+    bundle = widget._repr_mimebundle_()
+    if first and first[0] is not None:
+        bundle["image/png"] = first[0]
+    display(bundle, raw=True)
     return widget
-
-
-def _other_value(control: Any) -> Any:
-    """A value different from the control's current one (for the benchmark)."""
-    if hasattr(control, "options") and control.options:
-        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        return next((v for v in values if v != control.value), control.value)
-    if hasattr(control, "max") and hasattr(control, "min"):
-        base = getattr(control, "base", None)  # FloatLogSlider: min and max are exponents
-        lo, hi = (control.min, control.max) if base is None else (base**control.min,
-                                                                   base**control.max)
-        return hi if control.value != hi else lo
-    if isinstance(control.value, bool):
-        return not control.value
-    return control.value
-
-
-def measure_latencies() -> dict[str, float]:
-    """Move every control of every registered widget once; return the slowest redraw per widget.
-
-    Used by ``make bench`` after a notebook has run, in the same kernel.
-
-    Raises
-    ------
-    RuntimeError
-        If a redraw raised (ipywidgets would only show the traceback in the widget).
-    """
-    worst: dict[str, float] = {}
-    for key, widget in REGISTRY.items():
-        for control in widget.children:
-            if not hasattr(control, "value") or control is widget.out:
-                continue
-            before = len(LATENCIES.get(key, []))
-            errors = len(ERRORS.get(key, []))
-            control.value = _other_value(control)
-            if ERRORS.get(key, [])[errors:]:
-                what = getattr(control, "description", "") or "a control"
-                raise RuntimeError(f"widget {key!r} failed when {what} changed: {ERRORS[key][-1]}")
-            new = LATENCIES.get(key, [])[before:]
-            if new:
-                worst[key] = max(worst.get(key, 0.0), max(new))
-    return worst

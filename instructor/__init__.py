@@ -5,7 +5,8 @@
 - :mod:`instructor.sandbox`         one notebook in bubblewrap (:mod:`instructor.sandbox_run`
   runs inside it); :mod:`instructor.bench_grading` measures the grader
 - :mod:`instructor.bench`           ``python -m instructor.bench``: run time, memory, widget latency
-- :mod:`instructor.handouts`        ``python -m instructor.handouts notebooks handouts``
+- :mod:`instructor.executed`        executed copies of the notebooks, cached in ``build/executed/``
+- :mod:`instructor.site`            ``python -m instructor.site build``: the website (``pdf``: book)
 - :mod:`instructor.slides`          slide metadata from headings
 - :mod:`instructor.colab_cell`      the Colab set-up cell of each lecture
 """

@@ -57,3 +57,14 @@ def tmp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, empty data cache directory."""
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path / "cache"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Executed copies of the notebooks nbval runs (instructor/executed.py; consumers reuse them).
+
+    Tests marked ``executed`` read those copies; they are moved after the notebooks' items.
+    """
+    from instructor.executed import NbvalRecorder
+
+    if not config.pluginmanager.has_plugin("executed-notebooks"):
+        config.pluginmanager.register(NbvalRecorder(), "executed-notebooks")

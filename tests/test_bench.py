@@ -51,6 +51,31 @@ def test_problems_and_over_budget_on_fake_numbers() -> None:
 def test_budgets_are_those_of_the_course() -> None:
     assert (bench.RUN_ALL_S, bench.MEMORY_GB, bench.WIDGET_S, bench.WRAPPER_RATIO) == (
         60, 2.5, 2, 1.10)
+    # 60 s on a host 1.6x slower than the reference = 37.5 s there, in calibration units
+    assert bench.SLOW_HOST == 1.6
+    assert bench.BOUND_CALIBRATIONS * bench.CALIBRATION_REF_S == pytest.approx(37.5)
+
+
+def test_calibration_bound_on_fake_numbers() -> None:
+    cal = bench.Calibration([2.1, 1.9, 2.0])
+    assert cal.median == 2.0
+    bound_s = bench.BOUND_CALIBRATIONS * 2.0
+    within = NotebookResult("01_a.ipynb", bound_s - 1.0)
+    over = NotebookResult("02_b.ipynb", bound_s + 1.0)
+    assert within.problems(2.0) == [] and within.in_calibrations(2.0) == pytest.approx(
+        (bound_s - 1.0) / 2.0)
+    assert bound_s + 1.0 < bench.RUN_ALL_S and over.problems(None) == []  # under 60 s
+    (problem,) = [p for p in over.problems(2.0) if "calibration" in p]
+    assert problem.startswith(f"Run All {(bound_s + 1.0) / 2.0:.1f} x calibration > "
+                              f"{bench.BOUND_CALIBRATIONS:.1f}")
+    # a slower machine (calibration twice as long) may take twice as long
+    assert NotebookResult("02_b.ipynb", bound_s + 1.0).problems(4.0) == []
+    text = bench.format_report([within, over], None, INFO, when=WHEN, calibration=cal)
+    assert "**2.00 s** (median of 2.10, 1.90, 2.00" in text
+    assert f"the bound, **{bench.BOUND_CALIBRATIONS:.1f}**" in text
+    row = next(line for line in text.splitlines() if line.startswith("| 02_b"))
+    assert f"| {(bound_s + 1.0) / 2.0:.1f} |" in row and "x calibration" in row
+    assert "02_b.ipynb: Run All" in "\n".join(bench.over_budget([over], None, None, cal))
 
 
 def test_report_table_on_fake_numbers() -> None:
@@ -64,13 +89,14 @@ def test_report_table_on_fake_numbers() -> None:
     assert "load average at the start: 5.0 (busier than its cores" in text
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
             for line in lines if line.startswith("| 0")}
-    assert rows["00_start_here.ipynb"] == ["21.0", "30.0", "0.61", "-", "ok"]
-    assert rows["01_overfitting.ipynb"] == ["58.9", "-", "1.20", "1.50 (`capacity`)", "ok"]
-    assert rows["02_l1_l2.ipynb"][:4] == ["75.3", "-", "2.70", "2.40"]
-    assert rows["02_l1_l2.ipynb"][4].startswith("**Run All 75.3 s > 60 s; memory")
-    assert rows["03_optimizers.ipynb"] == ["12.0", "-", "-", "-",
+    assert rows["00_start_here.ipynb"] == ["21.0", "-", "30.0", "0.61", "-", "ok"]
+    assert rows["01_overfitting.ipynb"] == ["58.9", "-", "-", "1.20", "1.50 (`capacity`)", "ok"]
+    assert rows["02_l1_l2.ipynb"][:5] == ["75.3", "-", "-", "2.70", "2.40"]
+    assert rows["02_l1_l2.ipynb"][5].startswith("**Run All 75.3 s > 60 s; memory")
+    assert rows["03_optimizers.ipynb"] == ["12.0", "-", "-", "-", "-",
                                            "**error: ClaimError: claim failed: x**"]
-    assert "| *budget* | *≤ 60* | | *≤ 2.5* | *≤ 2* | |" in lines
+    assert (f"| *budget* | *≤ 60* | *≤ {bench.BOUND_CALIBRATIONS:.1f}* | | *≤ 2.5* | *≤ 2* | |"
+            in lines)
     assert "| `helpers.training.train` | 3.00 | 3.00, 2.90, 3.40 |" in lines
     assert "| plain `model.fit` | 5.50 | 6.00, 5.00, 5.50 |" in lines
     assert "Ratio wrapper / plain fit: **0.55** (budget ≤ 1.10): ok." in text
@@ -79,7 +105,7 @@ def test_report_table_on_fake_numbers() -> None:
     assert "- 03_optimizers.ipynb: error: ClaimError: claim failed: x" in over
     # every table row has the same number of columns
     table = [line for line in lines if line.startswith("| ") and "ipynb" in line]
-    assert {line.count("|") - line.count("\\|") for line in table} == {7}
+    assert {line.count("|") - line.count("\\|") for line in table} == {8}
 
 
 def test_report_without_wrapper_and_within_budget() -> None:
@@ -104,6 +130,7 @@ def test_main_check_flag_sets_the_exit_status(tmp_path: Path, monkeypatch: pytes
         r for r in _fake_results() if r.name == path.name))
     monkeypatch.setattr(bench, "measure_wrapper", lambda **kw: WrapperResult([1.0], [2.0]))
     monkeypatch.setattr(bench, "_measure_grading", lambda: None)
+    monkeypatch.setattr(bench, "measure_calibration", lambda: bench.Calibration([10.0]))
     out = tmp_path / "docs" / "benchmark.md"
     assert bench.main(["--out", str(out)]) == 0
     err = capsys.readouterr().err
@@ -153,17 +180,18 @@ def test_bench_runs_tiny_notebooks(tmp_path: Path) -> None:
     before = good.read_text()
     out = tmp_path / "benchmark.md"
     assert bench.main([str(good), str(bad), "--skip-wrapper", "--skip-grading", "--out", str(out),
-                       "--timeout", "120"]) == 0
+                       "--timeout", "120", "--skip-calibration"]) == 0
     assert good.read_text() == before, "the benchmark must not modify the notebook"
     text = out.read_text()
     row = next(line for line in text.splitlines() if line.startswith("| 01_tiny"))
-    seconds, cpu, peak, widget, status = (c.strip() for c in row.split("|")[2:-1])
+    seconds, _, cpu, peak, widget, status = (c.strip() for c in row.split("|")[2:-1])
     assert 0 < float(seconds) < 120 and 0 < float(cpu) and status == "ok"
     assert 0.3 <= float(peak) < 2.5, "the 300 MB array must show in the peak memory"
     assert 0.3 <= float(widget) < 2.0, "the slow redraw (k > 1) must be the one reported"
     broken = next(line for line in text.splitlines() if line.startswith("| 02_broken"))
     assert "error: ValueError: on purpose" in broken
-    assert bench.main([str(bad), "--skip-wrapper", "--skip-grading", "--check"]) == 1
+    assert bench.main([str(bad), "--skip-wrapper", "--skip-grading", "--skip-calibration",
+                       "--check"]) == 1
 
 
 # ----------------------------------------------------------------------- grading

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, SlidesExporter
 from traitlets.config import Config
 
 from instructor import slides
@@ -29,16 +29,61 @@ def _nb() -> nbformat.NotebookNode:
     colab.metadata["tags"] = ["colab"]
     shown = code("claim(gap < 0.1, 'the gap is small')")
     shown.metadata["tags"] = ["slide-code"]
-    return nbformat.v4.new_notebook(cells=[
+    note = md("Say why (a note).")
+    note.metadata["tags"] = ["notes"]
+    claim = code("print('claim holds')")
+    claim.metadata["tags"] = ["notes"]
+    only = md("## A derivation\n\nLong.")
+    only.metadata["tags"] = ["notebook-only"]
+    nb = nbformat.v4.new_notebook(cells=[
         md("# 99 · Title\n\nGoals."), colab, code("import numpy as np  # plumbing"),
         md("## A slide"), md("text"), md("### A sub-slide"), shown, md("#### not a slide"),
-        md("##no space, not a heading")])
+        md("##no space, not a heading"), note, claim, only, md("## Last | one")])
+    nb.metadata["course"] = {"talk_plan": [{"section": "A slide", "minutes": 40},
+                                           {"section": "Last | one", "minutes": 5}]}
+    return nb
 
 
 def test_slide_types_follow_headings_and_tags() -> None:
     nb = _nb()
     assert [slides.slide_type(c) for c in nb.cells] == [
-        "slide", "skip", "-", "slide", "-", "subslide", "-", "-", "-"]
+        "slide", "skip", "-", "slide", "-", "subslide", "-", "-", "-", "notes", "notes", "skip",
+        "slide"]
+
+
+def test_sections_are_the_level_two_headings_on_the_slides() -> None:
+    assert slides.sections(_nb()) == ["A slide", "Last | one"]  # not the notebook-only one
+
+
+def test_check_talk_plan() -> None:
+    nb = _nb()
+    assert slides.check_talk_plan(nb) == []
+    nb.metadata["course"]["talk_plan"][0]["minutes"] = 30
+    assert slides.check_talk_plan(nb) == ["the minutes add up to 35, not 45"]
+    nb.metadata["course"]["talk_plan"].reverse()
+    assert any("order differs" in p for p in slides.check_talk_plan(nb))
+    nb.metadata["course"]["talk_plan"] = [{"section": "A slide", "minutes": 45}]
+    assert slides.check_talk_plan(nb) == ["sections not in the plan: ['Last | one']"]
+    nb.metadata["course"]["talk_plan"] = [{"section": "A slide", "minutes": 45.0},
+                                          {"section": "Gone", "minutes": 0}]
+    found = slides.check_talk_plan(nb)
+    assert any("no ## section on the slides: ['Gone']" in p for p in found), found
+    assert any("'Gone' must be a positive whole number" in p for p in found), found
+    assert slides.check_talk_plan(nbformat.v4.new_notebook()) == []  # no plan: nothing to check
+
+
+def test_deck_puts_the_talk_plan_and_notes_in_the_speaker_notes() -> None:
+    c = Config()
+    c.SlidesExporter.preprocessors = ["instructor.slides.Deck"]
+    html, _ = SlidesExporter(config=c, reveal_url_prefix="reveal").from_notebook_node(_nb())
+    notes = re.findall(r'<aside class="notes">(.*?)</aside>', html, re.S)
+    text = [re.sub(r"<[^>]+>|\s+", " ", n) for n in notes]
+    assert any("Talk plan: 45 minutes" in t and "A slide" in t and "40" in t for t in text), text
+    assert any("Time: 40 min" in t and "minutes 0-40 of 45" in t for t in text), text
+    assert any("Time: 5 min" in t and "minutes 40-45 of 45" in t for t in text), text
+    assert any("Say why" in t for t in text) and any("claim holds" not in t for t in text)
+    assert "A derivation" not in html, "a notebook-only cell is on the slides"
+    assert html.index("Talk plan") < html.index("A slide</h2>".replace("</h2>", ""))
 
 
 def test_apply_is_idempotent_and_keeps_other_metadata() -> None:
@@ -64,12 +109,47 @@ def test_main_writes_only_what_changed(tmp_path: Path) -> None:
 
 def test_slides_show_code_only_of_cells_tagged_slide_code() -> None:
     c = Config()
-    c.HTMLExporter.preprocessors = ["instructor.slides.SlideCode"]
+    c.HTMLExporter.preprocessors = ["instructor.slides.Deck"]
     html, _ = HTMLExporter(config=c).from_notebook_node(_nb())
     assert "the gap is small" in html, "a cell tagged slide-code must show its code"
     assert "plumbing" not in html, "an untagged code cell must not show its code"
     plain, _ = HTMLExporter().from_notebook_node(_nb())
     assert "plumbing" in plain, "without the preprocessor (notebook, handouts) code stays"
+
+
+def test_static_deck_shows_pictures_not_dead_widgets(tmp_path: Path) -> None:
+    nb = _nb()
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2,
+                                                          "version_minor": 0},
+            "text/plain": "interactive(...)"}
+    nb.cells[2].outputs = [nbformat.v4.new_output("display_data", data={**view,
+                                                                       "image/png": "iVBOR"}),
+                           nbformat.v4.new_output("execute_result", data=dict(view),
+                                                  execution_count=1)]
+    nbformat.write(nb, tmp_path / "run.ipynb")
+    deck = slides.static_deck(tmp_path / "run.ipynb", tmp_path / "decks")
+    copy = nbformat.read(deck, as_version=4)
+    assert copy.metadata["course_deck"] == {"static": True}
+    out, _ = slides.Deck().preprocess(copy, {})
+    (outputs,) = [c.outputs for c in out.cells if "plumbing" in c.source]
+    assert len(outputs) == 1 and set(outputs[0]["data"]) == {"image/png", "text/plain"}
+    live, _ = slides.Deck().preprocess(_nb(), {})  # a live deck keeps its widgets
+    assert "course_deck" not in live.metadata
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=[p.name for p in LECTURES])
+def test_lecture_talk_plan(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    if slides.talk_plan(nb) is None:
+        pytest.skip(f"{path.name} has no talk plan yet (test_lectures_without_talk_plan)")
+    assert slides.check_talk_plan(nb) == [], f"{path.name}: metadata.course.talk_plan"
+
+
+def test_lectures_without_talk_plan() -> None:
+    missing = [p.name for p in LECTURES if slides.talk_plan(nbformat.read(p, as_version=4))
+               is None]
+    if missing:  # the lectures get their plans in this round; then this fails instead
+        pytest.skip(f"lectures without a talk plan: {missing}")
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.name for p in LECTURES])
@@ -87,7 +167,12 @@ def test_serve_command_uses_the_course_template(tmp_path: Path) -> None:
     assert cmd[:3] == [sys.executable, "-m", "voila"] and str(nb) in cmd
     assert "--template=course-reveal" in cmd and "--Voila.ip=127.0.0.1" in cmd
     assert "--port=8999" in cmd and "--no-browser" in cmd and "--strip_sources=False" in cmd
-    assert any(a.endswith("preprocessors=instructor.slides.SlideCode") for a in cmd)
+    assert any(a.endswith("preprocessors=instructor.slides.Deck") for a in cmd)
+    assert "--VoilaConfiguration.preheat_kernel=True" in cmd  # the notebook runs before the page
+    assert f"--MappingKernelManager.cull_idle_timeout={slides.CULL_IDLE_S}" in cmd
+    assert env["MATPLOTLIBRC"] == str(slides.MATPLOTLIBRC) and slides.MATPLOTLIBRC.is_file()
+    static, _ = slides.serve_command(nb, port=8999, open_browser=False, preheat=False)
+    assert not any("preheat" in a for a in static)
     assert env["JUPYTER_PATH"].split(os.pathsep)[0] == str(slides.TEMPLATES_ROOT)
     assert str(ROOT) in env["PYTHONPATH"].split(os.pathsep)
     with pytest.raises(FileNotFoundError, match="no notebook"):
