@@ -329,12 +329,15 @@ def static_deck(executed_path: str | os.PathLike[str], folder: str | os.PathLike
 
 
 def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
-              *, chromium: str = "/usr/bin/chromium", timeout_s: float = 600) -> Path:
+              *, chromium: str = "/usr/bin/chromium", timeout_s: float = 600,
+              executed_copy: str | os.PathLike[str] | None = None) -> Path:
     """The slides of a lecture as a PDF: Chromium's print of the deck, one slide per page.
 
     The deck is the executed copy (:func:`executed`, no second run) served as a static deck;
     reveal.js's print view (``?print-pdf``) lays every slide out on pages of 1280 x 720, and a
     slide taller than that continues on the next page instead of being cut.
+
+    ``executed_copy``: an executed notebook to print instead of the cache's copy.
 
     Returns
     -------
@@ -345,6 +348,7 @@ def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | No
     import subprocess
     import tempfile
     import time
+    import urllib.error
     import urllib.request
 
     from playwright.sync_api import sync_playwright
@@ -353,7 +357,8 @@ def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | No
     out = Path(out) if out is not None else (
         TEMPLATES_ROOT.parents[1] / "build" / "slides" / f"{path.stem}.slides.pdf")
     with tempfile.TemporaryDirectory(prefix="slides-pdf-") as tmp:
-        deck = static_deck(executed(path), Path(tmp) / "deck", path.name)
+        done = executed(path) if executed_copy is None else Path(executed_copy)
+        deck = static_deck(done, Path(tmp) / "deck", path.name)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
@@ -369,6 +374,8 @@ def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | No
                 try:
                     urllib.request.urlopen(url + "api/status", timeout=5).close()
                     break
+                except urllib.error.HTTPError:  # the server answers
+                    break
                 except OSError:
                     if server.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError("the slide server did not start: " + (
@@ -382,7 +389,18 @@ def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | No
                 page.goto(url + "?print-pdf", wait_until="commit", timeout=timeout_s * 1000)
                 page.wait_for_selector(".reveal.ready", state="attached",
                                        timeout=timeout_s * 1000)
-                page.wait_for_timeout(3000)  # pictures and formulas
+                # Voila shows the cells once every output is drawn; then formulas and pictures
+                page.wait_for_function(
+                    "() => { const r = document.querySelector('#rendered_cells');"
+                    " return r !== null && getComputedStyle(r).display !== 'none'; }",
+                    timeout=timeout_s * 1000, polling=500)
+                page.wait_for_timeout(5000)
+                # Voila's cell container is one screen high: make it as high as the pages
+                page.evaluate(
+                    "() => { const pages = document.querySelectorAll('.pdf-page');"
+                    " let h = 0; pages.forEach(p => { h += p.offsetHeight; });"
+                    " const r = document.querySelector('#rendered_cells');"
+                    " r.style.height = h + 'px'; document.body.style.height = h + 'px'; }")
                 out.parent.mkdir(parents=True, exist_ok=True)
                 page.pdf(path=str(out), width="1280px", height="720px", print_background=True,
                          prefer_css_page_size=True)
