@@ -40,7 +40,7 @@ REDRAW_S = 2.0
 #: growth of the server's resident memory over ten open / close cycles that counts as flat
 FLAT_MB = 60
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.executed]
 
 
 def _load_factor() -> float:
