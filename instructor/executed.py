@@ -398,3 +398,22 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def without_widget_drawings(outputs: list) -> list:
+    """A slider cell's outputs without the plots its ``Output`` widget drew while drawing its
+    first state, when the widget's own display carries the picture (``image/png`` beside the
+    widget view, as ``helpers.widgets.interactive_plot`` makes it).
+
+    nbval records those drawings as outputs of the cell (nbclient keeps them in the widget
+    state), so an executed copy from the nbval run would otherwise show the plot twice.
+    """
+    own = next((i for i, o in enumerate(outputs)
+                if WIDGET_VIEW in o.get("data", {}) and "image/png" in o["data"]), None)
+    if own is None:
+        return list(outputs)
+    return [o for i, o in enumerate(outputs) if i >= own or not (
+        o.get("output_type") == "display_data" and "image/png" in o.get("data", {}))]

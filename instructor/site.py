@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from instructor import executed
+from instructor.executed import without_widget_drawings
 from instructor.nbgitpuller_link import link as nbgitpuller_link
 
 __all__ = ["LaunchLinks", "build", "launch_links", "main", "pdf", "stage"]
@@ -147,12 +148,7 @@ def _widgets_to_images(nb: Any) -> int:
         if not has_widget:
             continue
         count += 1
-        own = next((i for i, o in enumerate(cell.outputs)
-                    if WIDGET_MIME in o.get("data", {}) and "image/png" in o["data"]), None)
-        if own is not None:  # the widget's own static image: drop the plots its Output widget
-            # showed while drawing the first state (nbval records them as outputs of the cell)
-            cell.outputs = [o for i, o in enumerate(cell.outputs) if i >= own or not (
-                o.get("output_type") == "display_data" and "image/png" in o.get("data", {}))]
+        cell.outputs = without_widget_drawings(cell.outputs)
         has_image = any("image/png" in o.get("data", {}) for o in cell.outputs)
         outputs = []
         for o in cell.outputs:

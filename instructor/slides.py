@@ -43,6 +43,8 @@ import nbformat
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from nbconvert.preprocessors import Preprocessor
 
+from instructor.executed import WIDGET_VIEW, without_widget_drawings
+
 #: the folder that holds ``voila/templates/course-reveal`` (a Jupyter data directory)
 TEMPLATES_ROOT = Path(__file__).resolve().parent / "jupyter-data"
 TEMPLATE = "course-reveal"
@@ -203,7 +205,7 @@ class Deck(Preprocessor):  # type: ignore[misc]
                 cell.metadata.setdefault("transient", {})["remove_source"] = True
             if static and cell.cell_type == "code":  # no kernel holds these widgets: a picture
                 kept = []
-                for out in cell.get("outputs", []):
+                for out in without_widget_drawings(cell.get("outputs", [])):
                     data = out.get("data", {})
                     if WIDGET_VIEW in data:
                         del data[WIDGET_VIEW]
@@ -228,7 +230,6 @@ MATPLOTLIBRC = TEMPLATES_ROOT / "slides-matplotlibrc"
 CULL_IDLE_S = 60
 #: seconds a page has to connect to the preheated kernel it took before that kernel may be culled
 CONNECT_GRACE_S = 180
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class DeckKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]

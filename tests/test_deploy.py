@@ -84,6 +84,10 @@ def test_postbuild_installs_helpers_but_not_instructor(tmp_path: Path) -> None:
     site = next((venv / "lib").glob("python3*/site-packages"))
     assert (site / "helpers" / "config.py").exists()
     assert not (site / "instructor").exists(), "instructor/ must not reach a student image"
+    assert (site / "coursework" / "engine" / "selfcheck.py").exists(), "the public checks ship"
+    hidden = [p.name for p in (site / "coursework").rglob("*.py")
+              if p.name in ("hidden.py", "judge.py", "testing.py") or p.name.startswith("test_")]
+    assert not hidden, f"hidden checks reached a student image: {hidden}"
 
 
 def test_repo2docker_reads_binder() -> None:
