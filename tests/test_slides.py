@@ -140,16 +140,8 @@ def test_static_deck_shows_pictures_not_dead_widgets(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", LECTURES, ids=[p.name for p in LECTURES])
 def test_lecture_talk_plan(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    if slides.talk_plan(nb) is None:
-        pytest.skip(f"{path.name} has no talk plan yet (test_lectures_without_talk_plan)")
+    assert slides.talk_plan(nb) is not None, f"{path.name}: no metadata.course.talk_plan"
     assert slides.check_talk_plan(nb) == [], f"{path.name}: metadata.course.talk_plan"
-
-
-def test_lectures_without_talk_plan() -> None:
-    missing = [p.name for p in LECTURES if slides.talk_plan(nbformat.read(p, as_version=4))
-               is None]
-    if missing:  # the lectures get their plans in this round; then this fails instead
-        pytest.skip(f"lectures without a talk plan: {missing}")
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.name for p in LECTURES])
