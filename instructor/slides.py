@@ -228,8 +228,11 @@ SlideCode = Deck
 MATPLOTLIBRC = TEMPLATES_ROOT / "slides-matplotlibrc"
 #: seconds a kernel whose page is closed may stay idle before the server shuts it down
 CULL_IDLE_S = 60
-#: seconds a page has to connect to the preheated kernel it took before that kernel may be culled
-CONNECT_GRACE_S = 180
+#: seconds a kernel that no page has connected to yet is kept before it may be culled, counted
+#: from the first cull check that sees it, which can be while it still waits in Voila's pool: a
+#: kernel in the pool or still running the notebook must outlive a lecturer's pause and a slow
+#: execution (seen under make test: a preheated kernel culled after 182 s while its page waited)
+CONNECT_GRACE_S = 900
 
 
 class DeckKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
