@@ -47,8 +47,8 @@ HIDDEN_PARTS = ("hidden.py", "judge.py", "testing.py", "test_*.py", "conftest.py
 STUDENT_TEXT: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\s*\((?:answers|solutions) in\s+(?:\[`[^`]*`\]\([^)]*\)|`[^`]*`)\)"), ""),
     (re.compile(r"\s*Solutions are in `\.\./solutions/`\."), ""),
-    (re.compile(r"; the answers are in \[`\.\./solutions/[^`]*`\]\([^)]*\)(?:: try the tasks first)?"),
-     ""),
+    (re.compile(r"; the answers are in \[`\.\./solutions/[^`]*`\]\([^)]*\)"
+                r"(?:: try the tasks first)?"), ""),
     (re.compile(r"\s*Worked solutions: `\.\./solutions/[^`]*`\."), ""),
     (re.compile(r" and the same notebook with answers in `solutions/`\.\n"
                 r"Try the exercise first; open the solution to compare\."),

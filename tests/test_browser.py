@@ -190,6 +190,10 @@ def _find_menu_item(page, path: list[str]) -> None:  # noqa: ANN001
     for item in items:
         entry = page.locator(".lm-Menu:visible .lm-Menu-itemLabel",
                              has_text=re.compile(rf"^{re.escape(item)}$"))
+        try:  # a submenu opens a moment after its parent item is hovered (longer when busy)
+            entry.first.wait_for(state="visible", timeout=20_000)
+        except Exception:  # noqa: BLE001 - the assertion below says what is missing
+            pass
         assert entry.count() >= 1, (f"the docs name {' > '.join(path)}; JupyterLab's menu has no "
                                     f"item {item!r}")
         entry.last.hover()

@@ -225,6 +225,7 @@ def test_site_offline(built: tuple[Path, dict, Path], tmp_path: Path) -> None:
                 view.route(lambda url: not url.startswith("file:"),
                            lambda route: (outside.append(route.request.url), route.abort()))
                 p = view.new_page()
+                p.set_default_timeout(120_000)  # a busy machine loads slowly
                 for rel in SHOT_PAGES:
                     p.goto((html / rel).as_uri())
                     p.screenshot(path=str(shots / f"site-{tag}-{Path(rel).stem}.png"))
