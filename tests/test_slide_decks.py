@@ -300,6 +300,7 @@ def test_live_deck(tmp_path: Path) -> None:
                 tab.wait_for_selector(".widget-interact", state="attached", timeout=120_000)
                 most = max(most, _kernels(server))
                 _close(tab)
+                _wait(lambda: _kernels(server) <= 1, 60, "the kernel of the closed tab")
                 rss.append(_rss_mb(server))
             _wait(lambda: _kernels(server) <= 1, 120, "the kernels after ten cycles")
             print("server memory over ten cycles (MB):", [round(r) for r in rss])
