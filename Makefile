@@ -26,7 +26,7 @@ PYTEST_NB := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: lab test test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom slides site tables slides-pdf
+.PHONY: lab test test-live test-fast test-seeds test-full test-browser bench exercises handouts lint clean install release wheelhouse hub hub-remove test-classroom slides site tables slides-pdf
 
 install: $(STAMP)
 
@@ -57,6 +57,10 @@ test-seeds: $(STAMP)
 
 test-full: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist load -m full --run-full tests
+
+# the live slide deck (preheated kernel, culling, ten open/close cycles) on a quiet machine
+test-live: $(STAMP)
+	$(BIN)/python -m pytest -m live --run-live tests
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -m browser tests

@@ -37,12 +37,15 @@ course_offline.install_from_env()
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False,
                      help="run tests marked slow (notebooks under several seeds)")
+    parser.addoption("--run-live", action="store_true", default=False,
+                     help="run tests marked live (a live slide deck: make test-live)")
     parser.addoption("--run-full", action="store_true", default=False,
                      help="run tests marked full (notebooks under COURSE_PROFILE=full)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    gates = {"slow": ("--run-slow", "make test-seeds"), "full": ("--run-full", "make test-full")}
+    gates = {"slow": ("--run-slow", "make test-seeds"), "full": ("--run-full", "make test-full"),
+             "live": ("--run-live", "make test-live")}
     for marker, (option, target) in gates.items():
         if config.getoption(option):
             continue

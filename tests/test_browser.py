@@ -181,26 +181,6 @@ def _wait_run_all(page, timeout_s: float) -> list[str]:  # noqa: ANN001
                          f"{page.evaluate(PROMPTS_JS)}")
 
 
-def _find_menu_item(page, path: list[str]) -> None:  # noqa: ANN001
-    """Open JupyterLab's menu ``path[0]`` and its items on the way; fail if one is missing."""
-    menu, *items = path
-    for _ in range(2):  # close what the previous path left open (a second click would close it)
-        page.keyboard.press("Escape")
-    bar = page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{re.escape(menu)}$"))
-    assert bar.count() >= 1, f"the docs name the menu {menu!r}; JupyterLab has no such menu"
-    bar.first.click()
-    for item in items:
-        entry = page.locator(".lm-Menu:visible .lm-Menu-itemLabel",
-                             has_text=re.compile(rf"^{re.escape(item)}$"))
-        try:  # a submenu opens a moment after its parent item is hovered (longer when busy)
-            entry.first.wait_for(state="visible", timeout=20_000)
-        except Exception:  # noqa: BLE001 - the assertion below says what is missing
-            pass
-        assert entry.count() >= 1, (f"the docs name {' > '.join(path)}; JupyterLab's menu has no "
-                                    f"item {item!r}")
-        entry.last.hover()
-
-
 def test_run_all_and_move_a_widget(lab: str, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     shots = Path(os.environ.get("COURSE_SCREENSHOTS", tmp_path / "screenshots"))
@@ -221,10 +201,6 @@ def test_run_all_and_move_a_widget(lab: str, tmp_path: Path) -> None:
             toasts = page.locator(".Toastify__toast").all_inner_texts()
             assert not any("news" in t.lower() for t in toasts), (
                 f"JupyterLab's news pop-up is back (make lab's LAB_FLAGS): {toasts}")
-
-            for path in doc_menu_paths():  # every menu item the docs name exists
-                _find_menu_item(page, path)
-                page.keyboard.press("Escape")
 
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()

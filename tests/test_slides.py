@@ -212,7 +212,7 @@ def test_make_slides_runs_the_module() -> None:
 
 
 def test_docs_name_the_slides_command_and_only_real_menus() -> None:
-    from test_browser import doc_menu_paths  # the browser test opens every one of them
+    from test_browser import doc_menu_paths
 
     paths = doc_menu_paths()
     assert ["Run", "Run All Cells"] in paths, paths
