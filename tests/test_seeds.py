@@ -2,7 +2,7 @@
 
 ``make test`` runs the notebooks under the default seed and profile (nbval). Two slower
 runs repeat them in fresh kernels; a claim check that fails
-(:class:`helpers.checks.ClaimError`) fails the test with the claim's sentence and numbers:
+(:class:`helpers.claims.ClaimError`) fails the test with the claim's sentence and numbers:
 
 - ``make test-seeds``: every lecture under ``COURSE_SEED=1`` and ``2`` (marked ``slow``,
   skipped unless ``--run-slow``);

@@ -82,7 +82,7 @@ def _tuned(c: Ctx) -> dict[tuple[str, int], tuple[float, int]]:
 
 def check_3(c: Ctx) -> str:
     tuned = _tuned(c)
-    from helpers.optim import Quadratic, steps_to_reach
+    from helpers.landscapes import Quadratic, steps_to_reach
 
     for (opt, angle), (rate, steps) in sorted(tuned.items()):
         bowl = Quadratic(curvatures=(1.0, 100.0), angle=angle)

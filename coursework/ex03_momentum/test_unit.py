@@ -7,7 +7,7 @@ import numpy as np
 from coursework import check_task
 from coursework.engine.testing import Case, UnitTests, best_key, fake_run, graded, mistakes
 from coursework.ex03_momentum.spec import RATE_GRIDS
-from helpers.optim import Quadratic, steps_to_reach
+from helpers.landscapes import Quadratic, steps_to_reach
 
 NOTEBOOK = "03_momentum"
 

@@ -7,7 +7,7 @@ them. NumPy only, so a slider that redraws a trajectory answers at once.
 Examples
 --------
 >>> import numpy as np
->>> from helpers.optim import Quadratic, steps_to_reach
+>>> from helpers.landscapes import Quadratic, steps_to_reach
 >>> q = Quadratic(curvatures=(1.0, 10.0))
 >>> q.value(np.array([1.0, 1.0]))
 5.5

@@ -1,4 +1,4 @@
-"""Unit tests of helpers.optim (2-D toy losses and path measures for notebook 03)."""
+"""Unit tests of helpers.landscapes (2-D toy losses and path measures for notebook 03)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.optim import (  # noqa: E402
+from helpers.landscapes import (  # noqa: E402
     Quadratic,
     path_length,
     plot_paths,
