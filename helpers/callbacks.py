@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers import config
+from helpers import config, validate
 
 config.quiet_tensorflow()
 import keras  # noqa: E402
@@ -64,8 +64,7 @@ class LivePlot(keras.callbacks.Callback):
 
     def __init__(self, metric: str = "xent", every: int = 5, name: str = "model") -> None:
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be >= 1, got {every!r}")
+        validate.integer("every", every)
         self.metric, self.every, self.name = metric, every, name
         self.seen: dict[str, list[float]] = {}
         self.handle: Any = None
@@ -162,10 +161,8 @@ class LearningRateRangeTest(StepLoss):
         super().__init__(x, y)
         if not 0 < min_lr < max_lr:
             raise ValueError(f"need 0 < min_lr < max_lr, got min_lr={min_lr!r}, max_lr={max_lr!r}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-            raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-        if not stop_factor > 1:
-            raise ValueError(f"stop_factor must be > 1, got {stop_factor!r}")
+        validate.integer("steps", steps, 2)
+        validate.number("stop_factor", stop_factor, 1, strict=True)
         self.schedule = min_lr * (max_lr / min_lr) ** (np.arange(steps) / (steps - 1))
         self.stop_factor = float(stop_factor)
 

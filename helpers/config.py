@@ -118,8 +118,9 @@ def set_seed(value: int | None = None) -> int:
     """
     if value is None:
         value = seed()
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {value!r}")
+    from helpers import validate
+
+    value = validate.integer("seed", value, 0)
     quiet_tensorflow()
     import keras
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import config
+from helpers import config, validate
 
 __all__ = [
     "Envelope",
@@ -70,7 +70,7 @@ class Envelope:
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
         self._x, self._y = x, y
-        self.test_split = _check_count("test_split", test_split, 0)
+        self.test_split = validate.integer("test_split", test_split, 0)
         self.opened = False
 
     def __len__(self) -> int:
@@ -157,9 +157,7 @@ class Splits:
     def get(self, part: str) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(x, y)`` of ``part``, one of ``"train"``, ``"val"``, ``"test"``."""
         parts = {"train": self.train, "val": self.val, "test": self.test}
-        if part not in parts:
-            raise ValueError(f"split must be one of 'train', 'val', 'test', got {part!r}")
-        return parts[part]
+        return parts[validate.one_of("split", part, tuple(parts))]
 
     def __repr__(self) -> str:
         noise = "" if self.noisy is None else f", {self.noisy.mean():.0%} noisy train labels"
@@ -167,21 +165,6 @@ class Splits:
             f"Splits({self.name}: train {self.x_train.shape}, val {self.x_val.shape}, "
             f"test {self.x_test.shape}, {self.n_classes} classes{noise})"
         )
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_count(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_fraction(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------- splits
@@ -239,9 +222,9 @@ def split(
         )
     if not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
-    sizes = [_check_count(k, v, 0) for k, v in (("n_train", n_train), ("n_val", n_val),
+    sizes = [validate.integer(k, v, 0) for k, v in (("n_train", n_train), ("n_val", n_val),
                                                ("n_test", n_test))]
-    test_split = _check_count("test_split", test_split, 0)
+    test_split = validate.integer("test_split", test_split, 0)
     if sum(sizes) + test_split * sizes[2] > len(x):
         extra = f" + {test_split} * n_test (earlier test splits)" if test_split else ""
         raise ValueError(
@@ -292,8 +275,8 @@ def add_label_noise(
     (numpy.ndarray, numpy.ndarray)
         The new labels (a copy) and the boolean mask of changed labels.
     """
-    fraction = _check_fraction("label_noise", fraction)
-    n_classes = _check_count("n_classes", n_classes, 2)
+    fraction = validate.rate("label_noise", fraction)
+    n_classes = validate.integer("n_classes", n_classes, 2)
     y = np.asarray(y)
     rng = np.random.default_rng(config.seed() if seed is None else seed)
     changed = np.zeros(len(y), dtype=bool)  # exactly the stated share, not about it
@@ -317,7 +300,7 @@ def _finish(
 ) -> Splits:
     parts = split(x, y, n_train, n_val, n_test, test_split=test_split)
     s = Splits(*parts, n_classes=n_classes, name=name, test_split=test_split)
-    if _check_fraction("label_noise", label_noise) > 0:
+    if validate.rate("label_noise", label_noise) > 0:
         s.y_train, s.noisy = add_label_noise(s.y_train, label_noise, n_classes, seed=seed)
     return s
 
@@ -459,8 +442,8 @@ def load_mnist(
     >>> d.x_train.shape, d.y_train.dtype
     ((500, 784), dtype('int64'))
     """
-    if source is not None and source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if source is not None:
+        validate.one_of("source", source, SOURCES)
     x = y = None
     if source == "full":
         x, y = _mnist_full()
@@ -542,12 +525,10 @@ def make_2d(
         Seed of the label noise; ``None`` uses ``COURSE_SEED``. The points
         themselves are fixed (seeded by the module's split seed).
     """
-    if shape not in SHAPES_2D:
-        raise ValueError(f"shape must be one of {SHAPES_2D}, got {shape!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
-    n = sum(_check_count(k, v, 0) for k, v in (("n_train", n_train), ("n_val", n_val),
-                                               ("n_test", n_test)))
+    validate.one_of("shape", shape, SHAPES_2D)
+    noise = validate.number("noise", noise)
+    n = sum(validate.integer(k, v, 0) for k, v in (("n_train", n_train), ("n_val", n_val),
+                                                   ("n_test", n_test)))
     rng = np.random.default_rng(SPLIT_SEED)
     if shape == "spirals":
         x, y = _spirals(n, noise, rng)

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from helpers import validate
+
 __all__ = ["ACTIVATIONS", "INITS", "LayerStats", "init_std", "layer_stats",
            "numpy_layer_stats", "random_mlp"]
 
@@ -130,8 +132,7 @@ def init_std(init: str | float, n_in: int, n_out: int) -> float:
     >>> init_std("he", 200, 10)
     0.1
     """
-    if n_in < 1 or n_out < 1:
-        raise ValueError(f"n_in and n_out must be positive, got {n_in!r} and {n_out!r}")
+    validate.integer("n_in", n_in), validate.integer("n_out", n_out)
     if isinstance(init, str):
         variances = {"glorot": 2 / (n_in + n_out), "he": 2 / n_in, "lecun": 1 / n_in}
         if init not in variances:
@@ -166,8 +167,7 @@ def random_mlp(
     widths = [int(w) for w in widths]
     if len(widths) < 2 or min(widths) < 1:
         raise ValueError(f"widths must be at least two positive sizes, got {widths}")
-    if not np.isfinite(gain) or gain <= 0:
-        raise ValueError(f"gain must be a number > 0, got {gain!r}")
+    validate.number("gain", gain, 0, strict=True)
     rng = np.random.default_rng(seed)
     return [(rng.normal(0.0, gain * init_std(init, a, b), size=(a, b)), np.zeros(b))
             for a, b in zip(widths[:-1], widths[1:], strict=True)]
@@ -217,8 +217,7 @@ def numpy_layer_stats(
     """
     from threadpoolctl import threadpool_limits
 
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    validate.one_of("activation", activation, ACTIVATIONS)
     # Small matrices: one BLAS thread is faster than waking a pool (and much faster on a busy CPU).
     with threadpool_limits(limits=1, user_api="blas"):
         return _numpy_layer_stats(weights, x, y, activation)

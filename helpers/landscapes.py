@@ -26,6 +26,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers import validate
+
 __all__ = ["Quadratic", "path_length", "plot_paths", "sign_changes", "steps_to_reach"]
 
 
@@ -93,8 +95,7 @@ def steps_to_reach(path: Any, loss: Quadratic, tol: float) -> int | None:
 
 def sign_changes(path: Any, axis: int = 1) -> int:
     """How often the step along coordinate ``axis`` reverses direction: a zig-zag count."""
-    if axis not in (0, 1):
-        raise ValueError(f"axis must be 0 or 1, got {axis!r}")
+    validate.one_of("axis", axis, (0, 1))
     steps = np.diff(_as_path(path)[:, axis])
     signs = np.sign(steps[steps != 0])
     return int(np.sum(signs[1:] != signs[:-1]))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from helpers import config
+from helpers import config, validate
 
 if TYPE_CHECKING:
     import keras
@@ -26,9 +26,7 @@ ACTIVATIONS = ("relu", "sigmoid", "tanh", "elu", "gelu", "linear")
 def _regularizer(l1: float, l2: float) -> Any:
     import keras
 
-    for name, value in (("l1", l1), ("l2", l2)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    l1, l2 = validate.number("l1", l1), validate.number("l2", l2)
     if l1 and l2:
         return keras.regularizers.L1L2(l1=l1, l2=l2)
     if l1:
@@ -86,18 +84,13 @@ def build_mlp(
     config.quiet_tensorflow()
     import keras
 
-    input_dim = int(input_dim)
-    if input_dim < 1:
-        raise ValueError(f"input_dim must be >= 1, got {input_dim!r}")
+    input_dim = validate.integer("input_dim", input_dim)
     widths = list(hidden)
     if any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
         raise ValueError(f"hidden must be a sequence of positive integers, got {hidden!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be >= 2, got {n_classes!r}")
+    validate.one_of("activation", activation, ACTIVATIONS)
+    dropout = validate.rate("dropout", dropout)
+    n_classes = validate.integer("n_classes", n_classes, 2)
     reg = _regularizer(l1, l2)
     layers: list[Any] = [keras.Input(shape=(input_dim,))]
     for width in widths:
@@ -151,9 +144,7 @@ def compile_classifier(
     if isinstance(optimizer, str):
         known = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
                  "rmsprop": keras.optimizers.RMSprop}
-        if optimizer.lower() not in known:
-            raise ValueError(f"optimizer must be one of {sorted(known)} or an optimizer, "
-                             f"got {optimizer!r}")
+        validate.one_of("optimizer", optimizer.lower(), sorted(known))
         kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
         optimizer = known[optimizer.lower()](**kwargs)
     model.compile(

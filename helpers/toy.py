@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from helpers import validate
+
 __all__ = ["ToyMLP"]
 
 
@@ -58,14 +60,10 @@ class ToyMLP:
         learning_rate: float = 0.01,
         seed: int = 0,
     ) -> None:
-        for name, v in (("l1", l1), ("l2", l2), ("learning_rate", learning_rate)):
-            if not np.isfinite(v) or v < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {v!r}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
-        widths = [n_in, *hidden, n_classes]
-        if any(int(w) < 1 for w in widths):
-            raise ValueError(f"layer widths must be positive, got {widths}")
+        l1, l2 = validate.number("l1", l1), validate.number("l2", l2)
+        learning_rate = validate.number("learning_rate", learning_rate)
+        dropout = validate.rate("dropout", dropout)
+        widths = [validate.integer("layer widths", int(w)) for w in (n_in, *hidden, n_classes)]
         self.l1, self.l2, self.dropout, self.lr = l1, l2, dropout, learning_rate
         self.rng = np.random.default_rng(seed)
         self.W, self.b = [], []

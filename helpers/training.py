@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from helpers import config
+from helpers import config, validate
 
 if TYPE_CHECKING:
     import keras
@@ -134,8 +134,7 @@ def fit_steps(
     """
     import tensorflow as tf
 
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    validate.integer("steps", steps)
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} != {len(y)}")
     ds = (tf.data.Dataset.from_tensor_slices((x, y)).cache()
@@ -180,10 +179,8 @@ def train(
     -------
     Run
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    validate.integer("epochs", epochs)
+    validate.integer("batch_size", batch_size)
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
         raise ValueError("the model is not compiled: call compile_classifier(model) first")
     _check_data(model, data)

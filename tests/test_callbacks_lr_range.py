@@ -74,7 +74,7 @@ def test_range_test_stops_after_its_steps(digits: data.Splits) -> None:
     ({"min_lr": 0.0}, "need 0 < min_lr < max_lr"),
     ({"min_lr": 1.0, "max_lr": 0.1}, "need 0 < min_lr < max_lr"),
     ({"steps": 1}, "steps must be an integer >= 2, got 1"),
-    ({"stop_factor": 1.0}, "stop_factor must be > 1, got 1.0"),
+    ({"stop_factor": 1.0}, "stop_factor must be a number > 1, got 1.0"),
 ])
 def test_range_test_rejects_bad_settings(kwargs: dict[str, float], message: str) -> None:
     from helpers.callbacks import LearningRateRangeTest

@@ -66,7 +66,7 @@ def test_profile_scales_sizes() -> None:
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
 def test_set_seed_rejects_bad_values(bad: object) -> None:
-    with pytest.raises(ValueError, match="seed must be a non-negative integer") as err:
+    with pytest.raises(ValueError, match="seed must be an integer >= 0") as err:
         config.set_seed(bad)  # type: ignore[arg-type]
     assert repr(bad) in str(err.value)
 

@@ -153,7 +153,7 @@ def test_splits_get_and_properties(mnist: Path) -> None:
 def test_splits_get_unknown_part_names_it_and_the_choices(mnist: Path) -> None:
     d = data.load_mnist(n_train=30, n_val=20, n_test=10)
     with pytest.raises(ValueError,
-                       match=r"split must be one of 'train', 'val', 'test', got 'tset'"):
+                       match=r"split must be one of \('train', 'val', 'test'\), got 'tset'"):
         d.get("tset")
 
 
@@ -237,7 +237,7 @@ def test_label_noise_only_touches_training_labels(mnist: Path) -> None:
 
 @pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5, "0.3", True, None])
 def test_invalid_label_noise_names_the_value(mnist: Path, bad: object) -> None:
-    with pytest.raises(ValueError, match=rf"label_noise must be a number in \[0, 1\), got {bad!r}"):
+    with pytest.raises(ValueError, match=rf"label_noise must be a rate in \[0, 1\), got {bad!r}"):
         data.load_mnist(n_train=10, n_val=10, n_test=10, label_noise=bad)  # type: ignore[arg-type]
 
 

@@ -63,8 +63,8 @@ def test_penalties_on_kernels_not_biases() -> None:
     ({"activation": "relu6"}, r"activation must be one of .*got 'relu6'"),
     ({"dropout": 1.0}, r"dropout must be a rate in \[0, 1\), got 1.0"),
     ({"dropout": -0.1}, r"got -0.1"),
-    ({"n_classes": 1}, r"n_classes must be >= 2, got 1"),
-    ({"input_dim": 0}, r"input_dim must be >= 1, got 0"),
+    ({"n_classes": 1}, r"n_classes must be an integer >= 2, got 1"),
+    ({"input_dim": 0}, r"input_dim must be an integer >= 1, got 0"),
     ({"l2": -1.0}, r"l2 must be a number >= 0, got -1.0"),
     ({"l1": "0.1"}, r"l1 must be a number >= 0, got '0.1'"),
 ])
@@ -246,5 +246,5 @@ def test_learning_rate_logger_follows_a_schedule_and_exposes_the_typo(
 def test_live_plot_rejects_a_bad_period() -> None:
     from helpers.callbacks import LivePlot
 
-    with pytest.raises(ValueError, match="every must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="every must be an integer >= 1, got 0"):
         LivePlot(every=0)

@@ -1,0 +1,96 @@
+"""Argument checks shared by every helper: each error names the argument and its bad value.
+
+One place for the rules, so ``build_mlp(dropout=1.0)``, ``ToyMLP(dropout=1.0)`` and
+``add_label_noise(y, 1.0)`` fail with the same sentence. NumPy only; nothing happens at import.
+
+Examples
+--------
+>>> from helpers.validate import integer, rate
+>>> integer("epochs", 3)
+3
+>>> rate("dropout", 1.0)
+Traceback (most recent call last):
+...
+ValueError: dropout must be a rate in [0, 1), got 1.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+__all__ = ["integer", "number", "one_of", "rate"]
+
+T = TypeVar("T")
+
+
+def integer(name: str, value: object, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``.
+
+    Raises
+    ------
+    ValueError
+        ``"{name} must be an integer >= {minimum}, got {value!r}"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _is_real(value: object) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+            and math.isfinite(value))
+
+
+def number(name: str, value: object, minimum: float = 0.0, *, strict: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number ``>= minimum``.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : object
+        What the caller passed.
+    minimum : float
+        The smallest value allowed.
+    strict : bool
+        Require ``value > minimum`` instead of ``>=``.
+
+    Raises
+    ------
+    ValueError
+        ``"{name} must be a number >= {minimum}, got {value!r}"`` (``>`` when ``strict``).
+    """
+    if not _is_real(value) or value < minimum or (strict and value == minimum):
+        raise ValueError(f"{name} must be a number {'>' if strict else '>='} {minimum:g}, "
+                         f"got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def rate(name: str, value: object) -> float:
+    """Return ``value`` as a ``float`` if it is a rate in ``[0, 1)`` (dropout, label noise).
+
+    Raises
+    ------
+    ValueError
+        ``"{name} must be a rate in [0, 1), got {value!r}"``.
+    """
+    if not _is_real(value) or not 0 <= value < 1:  # type: ignore[operator]
+        raise ValueError(f"{name} must be a rate in [0, 1), got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def one_of(name: str, value: T, options: Sequence[Any]) -> T:
+    """Return ``value`` if it is one of ``options``.
+
+    Raises
+    ------
+    ValueError
+        ``"{name} must be one of {options}, got {value!r}"``.
+    """
+    if value not in options:
+        raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
+    return value
