@@ -436,6 +436,9 @@ def _watch(proc: subprocess.Popen, channel: _Channel, group: _Group, out: Path |
         procs = _tree(proc)
         seen.update((p.pid, p) for p in procs)
         now = time.monotonic()
+        if len(procs) > limits.processes + 3:  # + the shell, the outer bwrap and its init
+            reason = "process limit"  # checked first: a busy watchdog may next see "finished"
+            break
         if channel.finished:
             break  # the runner is done: what is left is shutting down, killed below
         if STOP.is_set():
@@ -446,8 +449,6 @@ def _watch(proc: subprocess.Popen, channel: _Channel, group: _Group, out: Path |
             reason = "memory limit"
         elif group.groups is None and _memory(procs, sandbox) > limits.memory:
             reason = "memory limit"
-        elif len(procs) > limits.processes + 3:  # + the shell, the outer bwrap and its init
-            reason = "process limit"
         elif channel.parsing and channel.first_parse is not None \
                 and now - channel.first_parse > limits.parse_timeout:
             reason = "parse time limit"

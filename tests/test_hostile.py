@@ -304,3 +304,18 @@ def test_without_a_cgroup_the_watchdog_counts_shared_memory_and_tmpfs(
                        output=300 * 2**20)  # the kernel and the runner hold about 150 MB
     done = sb.run_submission(nb, "", limits)
     assert done["status"] in ("memory limit in cell 2", "memory limit in cell 3"), done
+
+
+def test_a_notebook_slow_to_parse_is_stopped_by_the_parse_time_limit() -> None:
+    """Parsing happens in the sandbox, under its own clock: a notebook within the size and cell
+    caps whose parse outlasts ``parse_timeout`` gets the named status ``parse time limit``,
+    and a small notebook under the same limits is graded as usual."""
+    stream = nbformat.v4.new_output("stream", name="stdout", text="z" * 1000)
+    slow = new_notebook(cells=[new_code_cell("x = 1  # " + "y" * 2000, outputs=[stream] * 2)
+                               for _ in range(1990)])
+    data = nbformat.writes(slow).encode()
+    limits = sb.Limits(timeout=30, probe_timeout=10, startup=60, parse_timeout=0.25)
+    assert len(data) < limits.notebook_bytes and len(slow.cells) < limits.cells
+    assert sb.run_submission(data, "", limits)["status"] == "parse time limit"
+    small = nbformat.writes(new_notebook(cells=[new_code_cell("x = 1")])).encode()
+    assert sb.run_submission(small, "", limits)["status"] != "parse time limit"

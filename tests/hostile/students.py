@@ -146,7 +146,8 @@ STUDENTS: dict[str, list[str]] = {
     "h10_forks": [
         WRONG,
         "import subprocess\n"
-        "procs = [subprocess.Popen(['sleep', '100', '{MARK}']) for _ in range(200)]",
+        "procs = [subprocess.Popen(['sleep', '100', '{MARK}']) for _ in range(200)]\n"
+        "import time\ntime.sleep(20)  # held (under the 30 s timeout): a fork bomb keeps its forks",
     ],
     # a 300 MB output flood (prints), and files larger than the caps
     "h11_flood": [
