@@ -25,9 +25,10 @@ so a notebook's cells may be running on the other worker):
    :class:`NotebookFailed` error naming the cell;
 3. otherwise the consumer executes the notebook itself (nbclient) and writes the copy.
 
-Tests that consume executed notebooks carry the marker ``executed``; the recorder moves them to
-the end of the collection, so under ``loadscope`` their scope is dispatched after every notebook
-scope, and never waits for items queued behind it on the same worker.
+Tests that consume executed notebooks carry the marker ``executed``; the recorder puts the
+notebooks' items first and these tests last, so under ``loadscope`` the notebooks run early,
+the other tests keep both workers busy meanwhile, and a consumer's scope is dispatched after
+every notebook scope (it never waits for items queued behind it on the same worker).
 
 Command line: ``python -m instructor.executed notebooks/*.ipynb`` executes what is stale
 (``--check`` only lists stale copies, exit 1 when one is stale).
@@ -303,8 +304,14 @@ class NbvalRecorder:
                 self._cells[nb] = n
                 self._keys[nb] = cache_key(nb)
                 expect(nb)
-        items[:] = ([i for i in items if i.get_closest_marker("executed") is None]
-                    + [i for i in items if i.get_closest_marker("executed") is not None])
+        # the notebooks first (their copies are ready early), then the other tests (they keep
+        # both workers busy meanwhile), the consumers last
+        consumer = [i.get_closest_marker("executed") is not None for i in items]
+        notebook = [self._nb_path(i) is not None for i in items]
+        items[:] = ([i for i, nb in zip(items, notebook, strict=True) if nb]
+                    + [i for i, nb, c in zip(items, notebook, consumer, strict=True)
+                       if not nb and not c]
+                    + [i for i, c in zip(items, consumer, strict=True) if c])
 
     def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
         nb = self._nb_path(item)

@@ -111,3 +111,29 @@ def test_nbval_run_writes_the_copy(tmp_path: Path, cache: Path) -> None:
     assert out.metadata["executed"]["by"] == "nbval"
     assert out.cells[1].outputs[0]["text"].strip() == "42"
     assert "image/png" in out.cells[2].outputs[0]["data"]
+
+
+def test_notebooks_run_first_and_consumers_last(tmp_path: Path, cache: Path) -> None:
+    """The collection order ``loadscope`` dispatches: notebook cells, other tests, consumers."""
+    _, path = _course(tmp_path)
+    nb = nbformat.read(path, as_version=4)
+
+    class IPyNbCell:  # what nbval's items look like to the recorder
+        def __init__(self, n: int) -> None:
+            self.name, self.parent = f"cell{n}", type("File", (), {"path": path, "nb": nb})()
+
+        def get_closest_marker(self, name: str) -> None:
+            return None
+
+    class Test:
+        def __init__(self, name: str, consumer: bool) -> None:
+            self.name, self.consumer = name, consumer
+
+        def get_closest_marker(self, name: str) -> object:
+            return object() if name == "executed" and self.consumer else None
+
+    items = [Test("consumer", True), Test("plain", False), IPyNbCell(1), IPyNbCell(2),
+             Test("other", False)]
+    executed.NbvalRecorder().pytest_collection_modifyitems(items)
+    assert [i.name for i in items] == ["cell1", "cell2", "plain", "other", "consumer"]
+    assert executed.is_expected(path)
