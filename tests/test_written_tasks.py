@@ -29,3 +29,15 @@ def test_a_written_task_is_the_teaching_assistants_in_every_outcome() -> None:
     assert empty[f"{fx.NAME}:task1"]["message"] == "the notebook timed out"
     assert empty[f"{fx.NAME}:task3"]["status"] == TEACHING_ASSISTANT
 
+
+
+def test_a_real_unit_with_a_written_task_is_judged_the_same_way() -> None:
+    from instructor import checks
+
+    written = [(nb, t) for nb in checks.notebooks() for t in checks.tasks(nb)
+               if t.kind == "written"]
+    assert written, "no exercise has a written task"
+    for nb, t in written:
+        assert t.key not in {v.key for v in checks.judge(nb, {"notebook": nb, "tasks": {}})}
+        tasks, _ = verdicts.judge(checks, nb, json.dumps({"notebook": nb, "tasks": {}}))
+        assert tasks[t.key]["status"] == TEACHING_ASSISTANT and tasks[t.key]["points"] == 0
