@@ -4,8 +4,8 @@ The bundle is written once per test session. "No answer" is checked three ways, 
 text file of the bundle: no line of solution code (the code between the solution markers
 of solutions/, and the text of the markdown answers), no hidden check (no line of
 instructor/checks that is not also public in helpers/, no reference implementation, no
-instructor file), no answer key (no multiple-choice letter next to its variable, no
-explanation of a wrong letter). Then a fresh virtual environment installs the bundle and
+instructor file), no answer key (no multiple choice is left; no line of a written task's
+model answer). Then a fresh virtual environment installs the bundle and
 runs one exercise with its public checks.
 
 The fresh environment is made fast: ``python -m venv --without-pip``, a ``.pth`` file that
