@@ -91,9 +91,9 @@ def test_unknown_notebook_or_task_names_the_bad_value() -> None:
 
 def test_jupyter_shows_the_sentence_not_a_traceback() -> None:
     with pytest.raises(SelfCheckError) as info:
-        check_task("01_overfitting", 3, {"answer_remedy": "e"})
+        check_task("01_overfitting", 1, {"count_mlp_params": lambda sizes: 13})
     rendered = info.value._render_traceback_()
-    assert len(rendered) == 1 and "one letter" in rendered[0]
+    assert len(rendered) == 1 and "expected 535818, got 13" in rendered[0]
 
 
 # --------------------------------------------------------------------------- public parts

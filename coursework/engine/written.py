@@ -145,7 +145,8 @@ def check(c: Ctx) -> tuple[bool, str]:
     not readable, is ``SelfCheckError``.
     """
     task, namespace = c.task, c.ns
-    rubric = (f"A teaching assistant grades it ({task.points} points) with this rubric:\n"
+    rubric = (f"A teaching assistant grades it ({task.points} point{'s' * (task.points != 1)}) "
+              "with this rubric:\n"
               + rubric_lines(task))
     path = notebook_path(namespace)
     if path is None:

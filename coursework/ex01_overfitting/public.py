@@ -40,10 +40,6 @@ def check_2(c: Ctx) -> str:
     return f"gap_big = {gap:.3f}: the big net memorized its training set."
 
 
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_remedy", "abcd")
-
-
 # --------------------------------------------------------------------------- task 4: decide
 # No answer key: the learner's own runs decide (coursework.engine.decide).
 

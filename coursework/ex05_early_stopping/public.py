@@ -49,10 +49,6 @@ def check_2(c: Ctx) -> str:
     return f"best epoch {measured[0]}, stopped at {measured[1]}, best weights restored."
 
 
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_test_set", "abcd")
-
-
 # --------------------------------------------------------------------------- task 4: decide
 # No answer key: the learner's own runs decide (coursework.engine.decide).
 

@@ -72,10 +72,6 @@ def check_2(c: Ctx) -> str:
     return f"end val_xent: plain {out[0]:.3f}, dropout {out[1]:.3f}."
 
 
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_inference", "abcd")
-
-
 # --------------------------------------------------------------------------- task 4: decide
 # No answer key: the learner's own runs decide (coursework.engine.decide).
 

@@ -26,10 +26,6 @@ def check_2(c: Ctx) -> str:
     return "batchnorm_inference uses the moving mean and variance, as the layer does."
 
 
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_bias", "abcd")
-
-
 # --------------------------------------------------------------------------- task 4: decide
 # No answer key: the learner's own runs decide (coursework.engine.decide).
 

@@ -51,11 +51,11 @@ def empty(checks: Any, notebook: str, why: str) -> dict:
     out = {}
     for t in checks.tasks(notebook):
         if getattr(t, "kind", "code") == "written":
+            worth = f"{t.points} point{'s' * (t.points != 1)}"
             out[t.key] = {"points": 0.0, "max": float(t.points), "status": TEACHING_ASSISTANT,
                           "message": clean(f"Task {t.number} ({t.title}): a written answer, "
                                            f"not autograded; a teaching assistant grades it "
-                                           f"with the rubric ({t.points} points).",
-                                           MESSAGE_CHARS)}
+                                           f"with the rubric ({worth}).", MESSAGE_CHARS)}
         else:
             out[t.key] = {"points": 0.0, "max": float(t.points), "status": "not solved",
                           "message": clean(why, MESSAGE_CHARS)}
