@@ -178,9 +178,10 @@ def test_judge_never_raises_on_junk(nb: str) -> None:
 
 def test_judge_reads_non_finite_numbers_as_wrong() -> None:
     answers = {"notebook": "09_putting_it_together", "tasks": {
-        "2": {"calls": [{"value": "nan"}, {"value": "inf"}, {"value": float("nan")},
-                        {"value": 10**400}, {"value": -1e308}]}}}
-    v = checks.judge("09_putting_it_together", answers)[1]
+        "1": {"prf": [{"value": None}] * 4,
+              "xent": [{"value": "nan"}, {"value": "inf"}, {"value": float("nan")},
+                       {"value": 10**400}, {"value": -1e308}]}}}
+    v = checks.judge("09_putting_it_together", answers)[0]
     assert v.points == 0 and "not a finite number" in v.message
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, best_key, fake_run, mistakes, worst_key
+from coursework.engine.testing import (
+    Case,
+    UnitTests,
+    WrittenCase,
+    best_key,
+    fake_run,
+    mistakes,
+    worst_key,
+)
 from coursework.ex10_ablation_and_tuning.spec import RATES
 
 NOTEBOOK = "10_ablation_and_tuning"
@@ -36,6 +44,8 @@ CASES = {
          "key each run by its learning rate, the value itself"),
         ({"runs_search": RUNS, "best_lr": 0.05}, "not one of the candidates"),
     )),
+    3: WrittenCase("The winner was picked as the best of five runs, each at its best epoch, on the "
+                   "same validation images: part of its lead is luck. Score it once on new data."),
 }
 
 
