@@ -284,11 +284,61 @@ def verdict(info: Task, judge: Callable[[Any], list[Check]], answer: Any) -> Ver
 
 
 # --------------------------------------------------------------------------- decide tasks
+# Every decide task is judged here, from its Choice spec: a unit's hidden.py registers it in
+# one line (``probe_N, judge_N, INPUTS[N] = decide_task(spec.CHOICE[N], Beats(...))``).
 
 
-def spec_input(spec: Choice) -> dict[str, Any]:
-    """A decide task's spec as JSON data for the probe."""
-    return {"spec": dataclasses.asdict(spec)}
+@dataclass(frozen=True)
+class Beats:
+    """The hidden margin of a decide task: the chosen run's record beats a baseline.
+
+    Attributes
+    ----------
+    baseline : object
+        The candidate whose run is the baseline (unused when ``run`` is given).
+    words : str
+        The baseline in words, for the check's name and note ("no penalty (lambda = 0)").
+    margin : float
+        How much better than the baseline the chosen run must be.
+    run : str, optional
+        The name of another run of the learner's (``"run_big"``) whose last record is the
+        baseline, instead of the run for ``baseline``.
+    note : str, optional
+        What is wrong when the check fails, if not the default sentence.
+    """
+
+    baseline: Any
+    words: str
+    margin: float
+    run: str | None = None
+    note: str | None = None
+
+
+def spec_input(spec: Choice, beats: Beats | None = None) -> dict[str, Any]:
+    """A decide task's spec as JSON data for the probe (and the learner's baseline run)."""
+    out: dict[str, Any] = {"spec": dataclasses.asdict(spec)}
+    if beats is not None and beats.run:
+        out["baseline_run"] = beats.run
+    return out
+
+
+def decide_task(spec: Choice, beats: Beats | None = None,
+                extra: Callable[[Any, Choice], list[Check]] | None = None
+                ) -> tuple[Callable[..., Any], Callable[[Any], list[Check]], dict[str, Any]]:
+    """The probe, judge and probe inputs of a decide task, from its spec.
+
+    ``beats`` adds the hidden margin check; ``extra(got, spec)`` adds the unit's own hidden
+    checks on the probed runs ``got``.
+    """
+    def judge_choice(answer: Any) -> list[Check]:
+        checks, got = decide_checks(answer, spec)
+        if beats is not None:
+            checks.append(beats_check(answer, got, spec, beats))
+        if extra is not None:
+            checks.extend(extra(got, spec))
+        return checks
+
+    return probe.probe_choice, judge_choice, spec_input(spec, beats)
 
 
 def decide_checks(answer: Any, spec: Choice) -> tuple[list[Check], Any]:
@@ -312,24 +362,52 @@ def require_evaluated(got: Mapping[str, Any], spec: Choice) -> None:
         raise Bad(why.rstrip("."))
 
 
-def margin_check(got: Any, spec: Choice, baseline: float | None, margin: float,
-                 name: str, why: str) -> Check:
-    """Hidden check: the chosen candidate's record beats ``baseline`` by ``margin``."""
+def beats_check(answer: Any, got: Any, spec: Choice, beats: Beats) -> Check:
+    """Hidden check: the chosen candidate's record beats the baseline by ``beats.margin``."""
+    name = f"hidden check: the chosen {spec.what} beats {beats.words} on validation"
+    note = beats.note or (f"the chosen run is not clearly "
+                          f"{'above' if spec.higher_is_better else 'below'} {beats.words} in "
+                          f"{spec.metric}: train every candidate as the task says")
+    if beats.run:
+        try:
+            hist = outcome(answer.get("baseline"), beats.run)
+            base: float | None = series(hist.get(spec.metric) if isinstance(hist, dict)
+                                        else None, f"{beats.run}'s {spec.metric}")[-1]
+        except (Bad, NotSolved):
+            base = None
+    else:
+        base = decide.record(got, beats.baseline, spec) if isinstance(got, dict) else None
     best = got.get("best") if isinstance(got, Mapping) else None
     mine = decide.record(got, best, spec)
-    if mine is None or baseline is None or not math.isfinite(mine) \
-            or not math.isfinite(baseline):
+    if mine is None or base is None or not math.isfinite(mine) or not math.isfinite(base):
         return Check(name, 0.0, "could not be judged: the chosen run or the baseline has no "
                      f"usable {spec.metric}")
-    better = mine > baseline + margin if spec.higher_is_better else mine < baseline - margin
-    return Check(name, 1.0 if better else 0.0, "" if better else why)
+    m = beats.margin
+    better = mine > base + m if spec.higher_is_better else mine < base - m
+    return Check(name, 1.0 if better else 0.0, "" if better else note)
 
 
-def judge_against(answer: Any, spec: Choice, baseline: Any, margin: float,
-                  name: str, why: str) -> list[Check]:
-    """The public properties, then the hidden check that the chosen candidate beats the
-    candidate ``baseline`` of the learner's own runs by ``margin``."""
-    checks, got = decide_checks(answer, spec)
-    base = decide.record(got, baseline, spec) if isinstance(got, dict) else None
-    checks.append(margin_check(got, spec, base, margin, name, why))
-    return checks
+def stopped_as_asked(got: Any, spec: Choice) -> list[Check]:
+    """Hidden check of a decide task over early-stopping patiences: each run that stopped
+    before 100 epochs did so ``patience`` (its key) epochs after its best epoch."""
+    name = f"hidden check: every run stopped as EarlyStopping(patience) on {spec.metric} does"
+    wrong = []
+    for r in got.get("runs", []) if isinstance(got, dict) else []:
+        key = r.get("key") if isinstance(r, dict) else None
+        hist = r.get("history") if isinstance(r, dict) else None
+        s = hist.get(spec.metric) if isinstance(hist, dict) else None
+        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(s, list) or not s:
+            return [Check(name, 0.0, "the runs could not be read")]
+        try:
+            values = [number(v, spec.metric) for v in s]
+        except Bad:
+            return [Check(name, 0.0, "the runs could not be read")]
+        sign = -1.0 if spec.higher_is_better else 1.0
+        best_epoch = min(range(len(values)), key=lambda i: (sign * values[i], i)) + 1
+        if len(values) < 100 and len(values) - best_epoch != key:
+            wrong.append(key)
+    if wrong:
+        return [Check(name, 0.0, f"the run(s) for patience {', '.join(map(str, wrong))} did "
+                      f"not stop `patience` epochs after their best {spec.metric}: monitor "
+                      f"'{spec.metric}' with the patience of the run")]
+    return [Check(name, 1.0)]

@@ -223,3 +223,12 @@ def collect(ns, spec, *, evaluate=True):
         entries.append(entry)
     return {"runs": entries, "n_runs": len(runs), "best": plain_key(best)}
 
+
+
+def probe_choice(rt, inp):
+    """The probe of every decide task: the learner's runs and choice, read as the task's
+    spec says, and the learner's baseline run when the hidden margin compares with one."""
+    out = {"choice": rt.choice(inp["spec"])}
+    if inp.get("baseline_run"):
+        out["baseline"] = rt.history(inp["baseline_run"], [inp["spec"]["metric"]])
+    return out

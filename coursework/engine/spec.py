@@ -95,6 +95,9 @@ class Choice:
     within : float, optional
         The rule "the smallest candidate whose record is within ``within`` of the best
         record" instead of "the best record".
+    done : str, optional
+        What the public check says when every property holds, formatted with ``best``
+        (default: "<best> = {best} is the best by your own validation records, ...").
     """
 
     runs: str
@@ -105,6 +108,7 @@ class Choice:
     data: Mapping[str, Any] = field(default_factory=dict)
     restored: bool = False
     within: float | None = None
+    done: str | None = None
 
     @property
     def higher_is_better(self) -> bool:

@@ -6,18 +6,16 @@ from typing import Any
 
 from coursework.engine.judge import (
     Bad,
+    Beats,
     Check,
-    NotSolved,
     close,
-    decide_checks,
+    decide_task,
     function_checks,
     integer,
     letter_checks,
-    margin_check,
     number,
     outcome,
     series,
-    spec_input,
 )
 from coursework.ex01_overfitting import spec
 
@@ -124,30 +122,8 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 4: decide
 
-
-def probe_4(rt, inp):
-    return {"choice": rt.choice(inp["spec"]), "baseline": rt.history("run_big", ["val_xent"])}
-
-
 #: measured over seeds 0, 1, 2: the best of widths 4/16/64 beats the big net by 0.13-0.31
-MARGIN = 0.05
-
-
-def judge_4(answer: Any) -> list[Check]:
-    choice = spec.CHOICE[4]
-    checks, got = decide_checks(answer, choice)
-    try:
-        hist = outcome(answer.get("baseline"), "run_big")
-        base = series(hist.get("val_xent") if isinstance(hist, dict) else None,
-                      "run_big's val_xent")[-1]
-    except (Bad, NotSolved):
-        base = None
-    checks.append(margin_check(
-        got, choice, base, MARGIN, "hidden check: the chosen width beats the big net of Task 2 "
-        "on validation", "the chosen net does not beat the big net of Task 2 on validation "
-        "cross-entropy by a clear margin: train every width as the task says (40 epochs, "
-        "batch 32, the same noisy digits)"))
-    return checks
-
-
-INPUTS[4] = spec_input(spec.CHOICE[4])
+probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4], Beats(
+    None, "the big net of Task 2", 0.05, run="run_big", note="the chosen net does not beat "
+    "the big net of Task 2 on validation cross-entropy by a clear margin: train every width as "
+    "the task says (40 epochs, batch 32, the same noisy digits)"))

@@ -8,14 +8,14 @@ import numpy as np
 
 from coursework.engine.judge import (
     Bad,
+    Beats,
     Check,
     array,
     close,
+    decide_task,
     function_checks,
-    judge_against,
     number,
     outcome,
-    spec_input,
 )
 from coursework.ex02_l1_l2_regularization import spec
 
@@ -170,21 +170,6 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 4: decide
 
-
-def probe_4(rt, inp):
-    return {"choice": rt.choice(inp["spec"])}
-
-
 #: seeds 0, 1: lambda 0 ends at val_xent 0.93 / 1.05, the best lambda 0.22-0.26 lower
-MARGIN = 0.1
-
-
-def judge_4(answer: Any) -> list[Check]:
-    return judge_against(
-        answer, spec.CHOICE[4], 0.0, MARGIN,
-        "hidden check: the chosen lambda beats no penalty (lambda = 0) on validation",
-        "the chosen run is not clearly below no penalty (lambda = 0) in val_xent: train every "
-        "candidate as the task says")
-
-
-INPUTS[4] = spec_input(spec.CHOICE[4])
+probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4],
+                                          Beats(0.0, "no penalty (lambda = 0)", 0.1))

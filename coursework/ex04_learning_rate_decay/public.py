@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx, close, diagnose
-from coursework.ex04_learning_rate_decay.spec import CHOICE, PUBLIC_INPUTS
+from coursework.ex04_learning_rate_decay.spec import PUBLIC_INPUTS
 from coursework.ex04_learning_rate_decay.tables import EXPECTED
 
 
@@ -53,12 +52,3 @@ def check_3(c: Ctx) -> str:
             "that is the second-to-last epoch": lrs[-2],
         }, "final_lr", rtol=1e-4))
     return f"final_lr = {final:.4g}: the optimizer really used the decayed rate."
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_lr = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

@@ -10,14 +10,14 @@ from coursework.engine.judge import (
     Bad,
     Check,
     close,
-    decide_checks,
+    decide_task,
     function_checks,
     integer,
     letter_checks,
     number,
     outcome,
     series,
-    spec_input,
+    stopped_as_asked,
 )
 from coursework.ex05_early_stopping import spec
 
@@ -178,39 +178,4 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 4: decide
 
-
-def probe_4(rt, inp):
-    return {"choice": rt.choice(inp["spec"])}
-
-
-def _stopped_as_asked(got: Any) -> Check:
-    """Each run that stopped early did so `patience` epochs after its best epoch."""
-    name = "hidden check: every run stopped as EarlyStopping(patience) on val_xent does"
-    wrong = []
-    for r in got.get("runs", []) if isinstance(got, dict) else []:
-        key = r.get("key") if isinstance(r, dict) else None
-        hist = r.get("history") if isinstance(r, dict) else None
-        s = hist.get("val_xent") if isinstance(hist, dict) else None
-        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(s, list) or not s:
-            return Check(name, 0.0, "the runs could not be read")
-        try:
-            values = [number(v, "val_xent") for v in s]
-        except Bad:
-            return Check(name, 0.0, "the runs could not be read")
-        best_epoch = min(range(len(values)), key=lambda i: (values[i], i)) + 1
-        if len(values) < 100 and len(values) - best_epoch != key:
-            wrong.append(key)
-    if wrong:
-        return Check(name, 0.0, f"the run(s) for patience {', '.join(map(str, wrong))} did not "
-                     "stop `patience` epochs after their best val_xent: monitor 'val_xent' "
-                     "with the patience of the run")
-    return Check(name, 1.0)
-
-
-def judge_4(answer: Any) -> list[Check]:
-    checks, got = decide_checks(answer, spec.CHOICE[4])
-    checks.append(_stopped_as_asked(got))
-    return checks
-
-
-INPUTS[4] = spec_input(spec.CHOICE[4])
+probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4], extra=stopped_as_asked)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex05_early_stopping.spec import CHOICE, PUBLIC_INPUTS
+from coursework.ex05_early_stopping.spec import PUBLIC_INPUTS
 from coursework.ex05_early_stopping.tables import EXPECTED
 
 
@@ -51,12 +50,3 @@ def check_2(c: Ctx) -> str:
 
 def check_3(c: Ctx) -> str:
     return c.letter("answer_test_set", "abcd")
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_patience = {best} follows the rule on your own "
-                         "records, and every restored model scores its best val_xent.")

@@ -8,15 +8,15 @@ import numpy as np
 
 from coursework.engine.judge import (
     Bad,
+    Beats,
     Check,
     close,
-    judge_against,
+    decide_task,
     letter_checks,
     number,
     outcome,
     seeded_checks,
     series,
-    spec_input,
 )
 from coursework.ex06_dropout import spec
 
@@ -185,21 +185,6 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 4: decide
 
-
-def probe_4(rt, inp):
-    return {"choice": rt.choice(inp["spec"])}
-
-
 #: seeds 0, 1: no dropout ends at val_xent 0.93 / 1.05, the best rate 0.28-0.48 lower
-MARGIN = 0.1
-
-
-def judge_4(answer: Any) -> list[Check]:
-    return judge_against(
-        answer, spec.CHOICE[4], 0.0, MARGIN,
-        "hidden check: the chosen dropout rate beats no dropout (rate 0) on validation",
-        "the chosen run is not clearly below no dropout (rate 0) in val_xent: train every "
-        "candidate as the task says")
-
-
-INPUTS[4] = spec_input(spec.CHOICE[4])
+probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4],
+                                          Beats(0.0, "no dropout (rate 0)", 0.1))

@@ -7,13 +7,13 @@ from typing import Any
 import numpy as np
 
 from coursework.engine.judge import (
+    Beats,
     Check,
     array,
     close,
+    decide_task,
     function_checks,
-    judge_against,
     letter_checks,
-    spec_input,
 )
 from coursework.ex08_batch_normalization import spec
 
@@ -161,22 +161,6 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 4: decide
 
-
-def probe_4(rt, inp):
-    return {"choice": rt.choice(inp["spec"])}
-
-
 #: seed 0: the plain net stays at chance (0.10), batch norm reaches 0.88-0.96
-MARGIN = 0.3
-
-
-def judge_4(answer: Any) -> list[Check]:
-    return judge_against(
-        answer, spec.CHOICE[4], (False, 0.1), MARGIN,
-        "hidden check: the chosen setting beats the plain net at learning rate 0.1 on "
-        "validation",
-        "the chosen run is not clearly above the plain net at learning rate 0.1 in "
-        "val_accuracy: train every candidate as the task says")
-
-
-INPUTS[4] = spec_input(spec.CHOICE[4])
+probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4], Beats(
+    (False, 0.1), "the plain net at learning rate 0.1", 0.3))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex08_batch_normalization.spec import CHOICE, public_batch
+from coursework.ex08_batch_normalization.spec import public_batch
 from coursework.ex08_batch_normalization.tables import EXPECTED
 
 
@@ -28,12 +27,3 @@ def check_2(c: Ctx) -> str:
 
 def check_3(c: Ctx) -> str:
     return c.letter("answer_bias", "abcd")
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_bn = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")
