@@ -8,6 +8,9 @@ A judge never trusts a shape or a length before checking it. Never shipped to st
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -247,6 +250,32 @@ def letter_checks(answer: Any, options: str, key: str, why: Mapping[str, str]) -
                   + why.get(chosen, ""))]
 
 
+# --------------------------------------------------------------------------- variants
+
+
+def variant_rng(variant: str, task: str) -> np.random.Generator:
+    """The generator of one student's hidden cases for ``task`` (``"01_overfitting:task1"``):
+    seeded by the variant (the grader's HMAC of the student id), so the same student always
+    gets the same cases and two students different ones."""
+    digest = hashlib.sha256(f"{task}\0{variant}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "big"))
+
+
+def task_inputs(inputs: Any, variant: str | None) -> Any:
+    """A task's probe inputs: ``INPUTS[N]``, or ``INPUTS[N](variant)`` when it is a function."""
+    return inputs(variant) if callable(inputs) else inputs
+
+
+def for_variant(judge: Callable[..., list[Check]], variant: str | None
+                ) -> Callable[[Any], list[Check]]:
+    """``judge`` for one student: bound to the variant when it takes one."""
+    try:
+        takes = "variant" in inspect.signature(judge).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return functools.partial(judge, variant=variant) if takes else judge
+
+
 # --------------------------------------------------------------------------- verdicts
 
 
@@ -349,8 +378,7 @@ def decide_checks(answer: Any, spec: Choice) -> tuple[list[Check], Any]:
     if not isinstance(got, Mapping):
         raise Bad(f"`{spec.runs}` could not be read")
     require_evaluated(got, spec)
-    checks = [Check(name, 1.0 if ok else 0.0, note)
-              for name, ok, note in decide.properties(got, spec)]
+    checks = [Check(name, float(ok), note) for name, ok, note in decide.properties(got, spec)]
     return checks, got
 
 
@@ -378,6 +406,10 @@ def beats_check(answer: Any, got: Any, spec: Choice, beats: Beats) -> Check:
     else:
         base = decide.record(got, beats.baseline, spec) if isinstance(got, dict) else None
     best = got.get("best") if isinstance(got, Mapping) else None
+    if decide.carries(got, best, spec) is False or (
+            not beats.run and decide.carries(got, beats.baseline, spec) is False):
+        return Check(name, 0.0, f"could not be judged: the chosen run or the baseline was not "
+                     f"trained with the {spec.what} it is keyed by")
     mine = decide.record(got, best, spec)
     if mine is None or base is None or not math.isfinite(mine) or not math.isfinite(base):
         return Check(name, 0.0, "could not be judged: the chosen run or the baseline has no "

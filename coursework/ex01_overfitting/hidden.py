@@ -16,6 +16,7 @@ from coursework.engine.judge import (
     number,
     outcome,
     series,
+    variant_rng,
 )
 from coursework.ex01_overfitting import spec
 
@@ -39,10 +40,33 @@ _HIDDEN_SIZES = [([64, 32, 10], "hidden case: a net with one hidden layer"),
                  ([7, 5], "hidden case: a single layer, no hidden one"),
                  ([3, 200, 1, 50, 4], "hidden case: a deep net with a one-unit bottleneck"),
                  ([12], "hidden case: only an input layer (no parameters)")]
-_CASES1 = [{"args": [s]} for s in spec.PUBLIC_INPUTS[1]] + \
-    [{"args": [s]} for s, _ in _HIDDEN_SIZES]
-_NAMES1 = [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))] + \
-    [name for _, name in _HIDDEN_SIZES]
+
+
+def hidden_sizes(variant: str | None) -> list[tuple[list[int], str]]:
+    """The hidden cases of task 1: the fixed ones, or a student's own (same kinds, other
+    sizes) drawn from the variant."""
+    if variant is None:
+        return _HIDDEN_SIZES
+    rng = variant_rng(variant, "01_overfitting:task1")
+
+    def w(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi))
+
+    return [([w(20, 100), w(8, 64), w(2, 12)], _HIDDEN_SIZES[0][1]),
+            ([w(2, 12), w(2, 12)], _HIDDEN_SIZES[1][1]),
+            ([w(2, 8), w(100, 300), 1, w(20, 80), w(2, 8)], _HIDDEN_SIZES[2][1]),
+            ([w(5, 30)], _HIDDEN_SIZES[3][1])]
+
+
+def cases_1(variant: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The probe's cases of task 1 (public, then hidden) and their names."""
+    hidden = hidden_sizes(variant)
+    return ([{"args": [s]} for s in spec.PUBLIC_INPUTS[1]] + [{"args": [s]} for s, _ in hidden],
+            [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))]
+            + [name for _, name in hidden])
+
+
+_CASES1, _NAMES1 = cases_1(None)
 
 
 def probe_1(rt, inp):
@@ -53,8 +77,9 @@ def _read_int(value: Any, expected: Any, what: str) -> int:
     return integer(value, "the count returned")
 
 
-def judge_1(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES1, _NAMES1, count_ref, COUNT_MISTAKES, _read_int,
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
+    cases, names = cases_1(variant)
+    return function_checks(answer, cases, names, count_ref, COUNT_MISTAKES, _read_int,
                            same=lambda a, b: a == b)
 
 
@@ -111,7 +136,7 @@ def judge_3(answer: Any) -> list[Check]:
     return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
-INPUTS = {1: {"cases": _CASES1}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"cases": cases_1(variant)[0]}}
 
 
 def public_tables() -> dict[int, Any]:

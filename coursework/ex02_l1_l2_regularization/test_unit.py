@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, fake_run, mistakes, worst_key
+from coursework.engine.testing import Case, UnitTests, carrying, fake_run, mistakes, worst_key
+from coursework.ex02_l1_l2_regularization.spec import CHOICE
 
 NOTEBOOK = "02_l1_l2_regularization"
 
@@ -29,8 +30,8 @@ SHARE = float(np.mean(np.abs(KERNEL) < 1e-3))
 NO_L1 = SimpleNamespace(layers=[SimpleNamespace(kernel=KERNEL, bias=BIAS,
                                                 kernel_regularizer=None), OUT])
 
-RUNS = {0.0: fake_run(1.0), 1e-4: fake_run(0.8, penalty=0.5), 1e-3: fake_run(4.0, penalty=2.0),
-        1e-2: fake_run(2.5, penalty=3.0)}
+RUNS = carrying({0.0: fake_run(1.0), 1e-4: fake_run(0.8, penalty=0.5),
+                 1e-3: fake_run(4.0, penalty=2.0), 1e-2: fake_run(2.5, penalty=3.0)}, CHOICE[4])
 
 
 CASES = {
@@ -58,6 +59,8 @@ CASES = {
         ({"model_l1": NO_L1, "sparse_share": SHARE}, "no L1 penalty"),
     ), made_up_runs=True),
     4: Case({"runs_l2": RUNS, "best_l2": 1e-3}, mistakes(
+        ({"runs_l2": carrying(RUNS, CHOICE[4], 0.01), "best_l2": 1e-3},
+         "every run was trained with the same lambda"),
         ({"runs_l2": RUNS, "best_l2": 0.0}, "val_loss, which includes the penalty"),
         ({"runs_l2": {str(k): v for k, v in RUNS.items()}, "best_l2": "0.001"},
          "key each run by its lambda"),

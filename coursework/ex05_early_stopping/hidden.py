@@ -18,6 +18,7 @@ from coursework.engine.judge import (
     outcome,
     series,
     stopped_as_asked,
+    variant_rng,
 )
 from coursework.ex05_early_stopping import spec
 
@@ -66,10 +67,37 @@ _HIDDEN = [(([1.0, 0.9, 0.8, 0.7, 0.6], 2), "hidden case: a loss that never stop
            (([0.9, 0.8, 0.85, 0.7], 1), "hidden case: patience 1"),
            (([0.5, 0.5, 0.5, 0.5, 0.5], 3), "hidden case: a flat loss (ties do not improve)"),
            ((_LONG, 5), "hidden case: a long noisy curve, patience 5")]
-_CASES1 = [{"args": [list(L), p]} for L, p in spec.PUBLIC_INPUTS[1]] + \
-    [{"args": [list(L), p]} for (L, p), _ in _HIDDEN]
-_NAMES1 = [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))] + \
-    [name for _, name in _HIDDEN]
+
+
+def hidden_curves(variant: str | None) -> list[tuple[tuple[list[float], int], str]]:
+    """The hidden cases of task 1: the fixed ones, or a student's own (the same kinds of
+    curve, other values) drawn from the variant."""
+    if variant is None:
+        return _HIDDEN
+    rng = variant_rng(variant, "05_early_stopping:task1")
+    n = int(rng.integers(5, 9))
+    falling = sorted(rng.uniform(0.2, 1.5, n).round(3).tolist(), reverse=True)
+    a, b = sorted(rng.uniform(0.3, 1.0, 2).round(3).tolist(), reverse=True)
+    rise = [round(a + 0.2, 3), a, round(a + 0.05, 3), b]  # falls, rises once, falls again
+    flat = [round(float(rng.uniform(0.2, 1.0)), 3)] * int(rng.integers(4, 8))
+    m = int(rng.integers(25, 40))
+    long = (np.linspace(1.0, 0.3, m) + rng.normal(0, 0.08, m)).round(3).tolist()
+    return [((falling, int(rng.integers(2, 4))), _HIDDEN[0][1]),
+            ((rise, 1), _HIDDEN[1][1]),
+            ((flat, int(rng.integers(2, len(flat)))), _HIDDEN[2][1]),
+            ((long, 5), _HIDDEN[3][1])]
+
+
+def cases_1(variant: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The probe's cases of task 1 (public, then hidden) and their names."""
+    hidden = hidden_curves(variant)
+    return ([{"args": [list(L), p]} for L, p in spec.PUBLIC_INPUTS[1]]
+            + [{"args": [list(L), p]} for (L, p), _ in hidden],
+            [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))]
+            + [name for _, name in hidden])
+
+
+_CASES1, _NAMES1 = cases_1(None)
 
 
 def _read_pair(value: Any, expected: Any, what: str) -> tuple[int, int]:
@@ -82,8 +110,9 @@ def probe_1(rt, inp):
     return {"calls": rt.calls("early_stopping_epochs", inp["cases"])}
 
 
-def judge_1(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES1, _NAMES1, early_stopping_ref, ES_MISTAKES,
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
+    cases, names = cases_1(variant)
+    return function_checks(answer, cases, names, early_stopping_ref, ES_MISTAKES,
                            _read_pair, same=lambda a, b: tuple(a) == tuple(b))
 
 
@@ -167,7 +196,7 @@ def judge_3(answer: Any) -> list[Check]:
     return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
-INPUTS = {1: {"cases": _CASES1}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"cases": cases_1(variant)[0]}}
 
 
 def public_tables() -> dict[int, Any]:

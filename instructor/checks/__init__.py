@@ -12,6 +12,10 @@ Every exercise is one unit, a folder ``coursework/exNN_topic/`` (see
 - the reference implementations, known mistakes and keys the judges use, and
   ``public_tables()``, the expected outputs the unit's generated ``tables.py`` holds.
 
+Per-student variants: a task's ``INPUTS[N]`` may be a function of the variant (a hex string,
+or None for the fixed cases), and its ``judge_N`` then takes ``variant=`` too
+(:func:`coursework.engine.judge.variant_rng`: the same variant, the same cases).
+
 A decide task (a ``Choice`` in the unit's spec) has its probe, judge and inputs from the
 engine, registered in one line: ``probe_N, judge_N, INPUTS[N] = decide_task(spec.CHOICE[N],
 ...)`` (:func:`coursework.engine.judge.decide_task`); its probe is the runtime's own
@@ -95,7 +99,8 @@ def _program(notebook: str, variant: str | None) -> str:
     numbers = [t.number for t in tasks(notebook)]
     parts = [inspect.getsource(probe)]
     parts += [_probe_source(getattr(mod, f"probe_{n}"), n) for n in numbers]
-    inputs = json.dumps({str(n): mod.INPUTS.get(n) for n in numbers}, sort_keys=True)
+    inputs = json.dumps({str(n): judging.task_inputs(mod.INPUTS.get(n), variant)
+                         for n in numbers}, sort_keys=True)
     probes = "[" + ", ".join(f"({n}, probe_{n})" for n in numbers) + "]"
     parts.append(_MAIN.format(inputs=inputs, notebook=notebook, probes=probes))
     return "\n\n".join(parts)
@@ -140,7 +145,8 @@ def judge(notebook: str, answers: object, *, variant: str | None = None) -> list
             continue
         if isinstance(answer, Mapping) and "probe_error" in answer:
             answer = {}
-        out.append(judging.verdict(info, getattr(mod, f"judge_{info.number}"), answer))
+        out.append(judging.verdict(info, judging.for_variant(
+            getattr(mod, f"judge_{info.number}"), variant), answer))
     return out
 
 
