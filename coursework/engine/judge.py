@@ -261,6 +261,14 @@ def variant_rng(variant: str, task: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:16], "big"))
 
 
+def variant_seed(variant: str | None, task: str, seed: int) -> int:
+    """The seed of one generated hidden case: ``seed`` itself for the fixed cases (variant
+    None), else a seed drawn from the variant (same variant, same seed)."""
+    if variant is None:
+        return seed
+    return int(variant_rng(variant, f"{task}:{seed}").integers(2**31))
+
+
 def task_inputs(inputs: Any, variant: str | None) -> Any:
     """A task's probe inputs: ``INPUTS[N]``, or ``INPUTS[N](variant)`` when it is a function."""
     return inputs(variant) if callable(inputs) else inputs

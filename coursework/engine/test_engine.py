@@ -417,6 +417,7 @@ def test_hidden_cases_depend_on_the_variant(nb: str, n: int) -> None:
     (shared by another student) does not transfer."""
     import importlib
 
+    from coursework.engine import probe
     from coursework.engine.testing import graded
 
     inputs = units.module(nb, "hidden").INPUTS[n]
@@ -431,10 +432,17 @@ def test_hidden_cases_depend_on_the_variant(nb: str, n: int) -> None:
     for v in (None, A, B):
         verdict = graded(nb, right, variant=v)[n]
         assert (verdict.points, verdict.status) == (points, "pass"), verdict.message
-    table = {json.dumps(c["args"]): function(*c["args"]) for c in inputs(None)["cases"]}
+    if not all("args" in c for c in inputs(None)["cases"]):
+        return  # a generator-seeded task: its properties are checked, not values
+
+    def key(args: object) -> str:
+        return json.dumps(probe.data(args))
+
+    table = {key(probe.decode(c["args"])): function(*probe.decode(c["args"]))
+             for c in inputs(None)["cases"]}
 
     def copied(*args: object) -> object:
-        return table[json.dumps(list(args))]
+        return table[key(list(args))]
 
     assert graded(nb, {name: copied}, variant=None)[n].points == points
     for v in (A, B):

@@ -17,6 +17,7 @@ from coursework.engine.judge import (
     outcome,
     seeded_checks,
     series,
+    variant_seed,
 )
 from coursework.ex06_dropout import spec
 
@@ -35,7 +36,7 @@ def _x(kind: str, shape: list[int], seed: int = 0) -> dict[str, Any]:
 
 
 # name, input, rate, training, seeds of the generators (one call per seed)
-_CASES1 = [
+_CASES1: list[tuple[str, dict[str, Any], float, bool, list[int]]] = [
     ("public example: training=False returns x unchanged", _x("uniform", [20, 10], 1), 0.5,
      False, [0]),
     ("public example: rate 0.3 on ones", _x("ones", [100, 50]), 0.3, True, [0]),
@@ -86,9 +87,19 @@ def _judge_case(x: np.ndarray, rate: float, training: bool, outs: list[np.ndarra
     return ""
 
 
-def judge_1(answer: Any) -> list[Check]:
+def cases_1(variant: str | None) -> list[tuple[str, dict[str, Any], float, bool, list[int]]]:
+    """Task 1's cases; a variant draws its own inputs for the hidden case on uniform values
+    (the masks' seeds stay fixed: the share-dropped tests keep their measured slack)."""
+    if variant is None:
+        return _CASES1
+    seed = variant_seed(variant, "06_dropout:task1", 2)
+    return [(name, _x("uniform", [60, 40], seed) if name.startswith("hidden case: each kept")
+             else x, rate, training, seeds) for name, x, rate, training, seeds in _CASES1]
+
+
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
     cases = []
-    for name, x, rate, training, seeds in _CASES1:
+    for name, x, rate, training, seeds in cases_1(variant):
         xa = np.asarray(x["array"], dtype=float)
         cases.append((name, xa.shape, len(seeds), (xa, rate, training)))
     return seeded_checks(answer, cases, "dropout_forward",
@@ -175,8 +186,8 @@ def judge_3(answer: Any) -> list[Check]:
     return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
-INPUTS = {1: {"cases": [{"x": x, "rate": r, "training": t, "seeds": s}
-                        for _, x, r, t, s in _CASES1]}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"cases": [
+    {"x": x, "rate": r, "training": t, "seeds": s} for _, x, r, t, s in cases_1(variant)]}}
 
 
 def public_tables() -> dict[int, Any]:
