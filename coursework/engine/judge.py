@@ -342,6 +342,11 @@ class Beats:
         baseline, instead of the run for ``baseline``.
     note : str, optional
         What is wrong when the check fails, if not the default sentence.
+    reference : float, optional
+        The validation score (``spec.metric``) the task's recipe reaches, as the grader's
+        probe measures it on the reference solution's chosen model (the recorded answers of
+        ``solutions/``), less a slack for seed noise: the learner's chosen model,
+        re-evaluated by the probe (not its history), must reach it.
     """
 
     baseline: Any
@@ -349,6 +354,7 @@ class Beats:
     margin: float
     run: str | None = None
     note: str | None = None
+    reference: float | None = None
 
 
 def spec_input(spec: Choice, beats: Beats | None = None) -> dict[str, Any]:
@@ -371,6 +377,11 @@ def decide_task(spec: Choice, beats: Beats | None = None,
         checks, got = decide_checks(answer, spec)
         if beats is not None:
             checks.append(beats_check(answer, got, spec, beats))
+        if beats is not None and beats.reference is not None:
+            checks.append(reference_check(got, spec, beats.reference) if checks[0].score == 1
+                          else Check("hidden check: the chosen model reaches the task's recipe "
+                                     "on validation", 0.0, "could not be judged: your runs are "
+                                     f"not one per candidate {spec.what}"))
         if extra is not None:
             checks.extend(extra(got, spec))
         return checks
@@ -425,6 +436,32 @@ def beats_check(answer: Any, got: Any, spec: Choice, beats: Beats) -> Check:
     m = beats.margin
     better = mine > base + m if spec.higher_is_better else mine < base - m
     return Check(name, 1.0 if better else 0.0, "" if better else note)
+
+
+def reference_check(got: Any, spec: Choice, reference: float) -> Check:
+    """Hidden check: the chosen model, evaluated again by the probe on the validation split,
+    reaches the reference recipe's score (a bound measured on the reference solution)."""
+    name = "hidden check: the chosen model reaches the task's recipe on validation"
+    best = got.get("best") if isinstance(got, Mapping) else None
+    short = spec.metric.removeprefix("val_")
+    runs = got.get("runs") if isinstance(got, Mapping) else None
+    run = next((r for r in runs if isinstance(r, Mapping)
+                and decide.same_key(r.get("key"), probe.plain_key(best))), None) \
+        if isinstance(runs, list) else None
+    ev = run.get("eval") if isinstance(run, Mapping) else None
+    val = ev.get("val") if isinstance(ev, Mapping) else None
+    try:
+        score = number(val.get(short) if isinstance(val, Mapping) else None, spec.metric)
+    except Bad:
+        score = float("nan")
+    if run is None or not math.isfinite(score) or decide.carries(got, best, spec) is False:
+        return Check(name, 0.0, "could not be judged: the chosen run has no model the grader "
+                     f"could evaluate again, trained with its {spec.what}")
+    ok = score >= reference if spec.higher_is_better else score <= reference
+    return Check(name, 1.0 if ok else 0.0, "" if ok else (
+        f"evaluated again on the validation split, the chosen model scores {short} "
+        f"{score:.3f}, short of what the task's recipe reaches: train every candidate as the "
+        "task says (epochs, batch size, data)"))
 
 
 def stopped_as_asked(got: Any, spec: Choice) -> list[Check]:

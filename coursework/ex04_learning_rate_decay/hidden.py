@@ -159,5 +159,8 @@ def public_tables() -> dict[int, Any]:
 # --------------------------------------------------------------------------- task 4: decide
 
 #: seed 0: the rate 0.01 ends at val_xent 1.61, the best rate at 0.06
+#: reference: the reference solution's chosen model, evaluated again by the probe (tests/data),
+#: scores val_xent 0.064 (seed 0); the bound 0.3 leaves room for seed noise
 probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4],
-                                          Beats(0.01, "the smallest rate (0.01)", 0.3))
+                                          Beats(0.01, "the smallest rate (0.01)", 0.3,
+                                                reference=0.3))

@@ -9,6 +9,11 @@ prints each task whose verdict differs from the recorded one. With --write it st
 answers (and, with --verdicts, their verdicts too). Re-record a notebook only when the probe
 reads something new (say why in the commit); the recorded verdicts change only where an issue
 asks for a different verdict.
+
+    PYTHONPATH=. .venv/bin/python tests/data/record_notebook_answers.py --rejudge [--write]
+
+judges every recorded answer again (no kernel) and lists, or with --write stores, each verdict
+that changed.
 """
 import gzip
 import json
@@ -42,8 +47,12 @@ def probe(name: str) -> dict:
 
 with gzip.open(PATH, "rt", encoding="utf-8") as f:
     record = json.load(f)
-for name in [a for a in sys.argv[1:] if not a.startswith("--")]:
-    answers = probe(name)
+names = [a for a in sys.argv[1:] if not a.startswith("--")]
+if "--rejudge" in sys.argv:
+    names = sorted(record)
+    sys.argv.append("--verdicts")
+for name in names:
+    answers = record[name]["answers"] if "--rejudge" in sys.argv else probe(name)
     verdicts = {v.key: {"points": v.points, "status": v.status, "message": v.message}
                 for v in checks.judge(name.split("/")[1], answers)}
     for key, v in verdicts.items():
