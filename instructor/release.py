@@ -97,8 +97,9 @@ words, what is wrong (a shape, a value, a likely cause) or `✔`. Run it as ofte
 - It tries your code on a few public examples only. At grading, the teaching assistant's
   hidden checks try it on other inputs and edge cases too, so write the general code, not the
   answer to the example.
-- A multiple-choice answer is checked for its form only (one of the letters): it is scored at
-  grading. The check says so.
+- A written answer (a task that asks you to explain in words) goes after **Answer:** in its
+  markdown cell. Its check reads your saved notebook, so save (Ctrl+S) first; it says only
+  whether an answer is there and shows the rubric a teaching assistant grades it with.
 - Do not write code into a check cell: the grader removes those cells.
 
 ## Hand in

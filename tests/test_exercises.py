@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from coursework.engine import units
+from coursework.engine import units, written
 from instructor import checks
 from instructor import make_exercises as mx
 
@@ -74,8 +75,15 @@ def test_exercise_holds_no_solution(path: Path) -> None:
 def test_every_task_has_a_stub_and_a_check_cell(path: Path) -> None:
     exercise = _cells(EXERCISES / path.name)
     code = "\n".join(c.source for c in exercise if c.cell_type == "code")
-    for number in [t.number for t in units.tasks(path.stem)]:
-        assert re.search(rf'raise NotImplementedError\("Task {number}: ', code), number
+    for task in units.tasks(path.stem):
+        number = task.number
+        if task.kind == "written":  # the answer cell, left empty for the learner
+            where = written.task_section(exercise, number)
+            assert where is not None, number
+            text, has_cell = written.answer_text(exercise[where[0]:where[1]])
+            assert has_cell and text == "", number
+        else:
+            assert re.search(rf'raise NotImplementedError\("Task {number}: ', code), number
         call = f'check_task("{path.stem}", {number}, globals())'
         checks = [c for c in exercise if call in c.source]
         assert len(checks) == 1 and "check" in checks[0].metadata.get("tags", [])
@@ -159,12 +167,19 @@ def test_cli_writes_checks_and_removes_stale(tmp_path: Path) -> None:
 
 
 def test_unsolved_exercise_fails_its_checks_in_words(tmp_path: Path) -> None:
-    """Run exercises/03_momentum.ipynb as a student who solved nothing."""
+    """Run exercises/03_momentum.ipynb as a student who solved nothing, in a kernel started
+    as a Jupyter server starts it (``JPY_SESSION_NAME``: the saved notebook, which the
+    check of a written task reads)."""
+    import os
+
     from nbclient import NotebookClient
 
-    nb = nbformat.read(EXERCISES / "03_momentum.ipynb", as_version=4)
+    saved = tmp_path / "03_momentum.ipynb"
+    shutil.copyfile(EXERCISES / "03_momentum.ipynb", saved)
+    nb = nbformat.read(saved, as_version=4)
     NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env={**os.environ, "JPY_SESSION_NAME": str(saved)})
     checks = [c for c in nb.cells if "check" in c.metadata.get("tags", [])]
     assert len(checks) == len(units.tasks("03_momentum"))
     for number, cell in enumerate(checks, start=1):
@@ -173,6 +188,9 @@ def test_unsolved_exercise_fails_its_checks_in_words(tmp_path: Path) -> None:
         err = errors[0]
         assert err.ename == "NotSolvedError"
         assert err.evalue.startswith(f"Task {number} (")
+        if units.tasks("03_momentum")[number - 1].kind == "written":
+            assert "03_momentum.ipynb" in err.evalue and "**Answer:**" in err.evalue
+            continue
         assert "NotImplementedError" in err.evalue or "is not defined" in err.evalue
         # shown as one readable sentence, not a traceback through helpers
         assert len(err.traceback) == 1 and err.traceback[0].startswith("✘ NotSolvedError")
@@ -203,7 +221,8 @@ def _grade_in_kernel(path: Path, tmp_path: Path, allow_errors: bool) -> list[che
 @pytest.mark.parametrize("path", SOLUTIONS, ids=NAMES)
 def test_solution_scores_full_marks_in_a_kernel(path: Path, tmp_path: Path) -> None:
     verdicts = _grade_in_kernel(path, tmp_path, allow_errors=False)
-    assert [v.key for v in verdicts] == [t.key for t in checks.tasks(path.stem)]
+    assert [v.key for v in verdicts] == [t.key for t in checks.tasks(path.stem)
+                                         if t.kind == "code"]  # a TA grades written tasks
     for v in verdicts:
         assert (v.status, v.points) == ("pass", v.max_points), v.message
 

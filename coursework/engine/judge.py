@@ -237,6 +237,31 @@ def function_checks(answer: Any, cases: Sequence[Mapping[str, Any]], names: Sequ
     return checks
 
 
+def parts_checks(answer: Any, parts: Sequence[tuple[str, Callable[[Any], list[Check]], float]]
+                 ) -> list[Check]:
+    """The checks of a task made of parts (two functions, or two variables).
+
+    ``parts`` holds ``(name, judge, share)``: ``judge(answer)`` returns the part's checks,
+    rescaled so that the part weighs ``share`` of the task. A part that is not solved or
+    unusable is one failed check of its share; the task is not solved only when no part is.
+    """
+    checks: list[Check] = []
+    unsolved = []
+    for name, judge, share in parts:
+        try:
+            got = judge(answer)
+            total = sum(c.weight for c in got) or 1.0
+            checks += [dataclasses.replace(c, weight=c.weight * share / total) for c in got]
+        except NotSolved as err:
+            unsolved.append(f"{name}: {err}")
+            checks.append(Check(name, 0.0, f"not solved: {err}", weight=share))
+        except Bad as err:
+            checks.append(Check(name, 0.0, str(err), weight=share))
+    if len(unsolved) == len(parts):
+        raise NotSolved("; ".join(unsolved))
+    return checks
+
+
 def letter_checks(answer: Any, options: str, key: str, why: Mapping[str, str]) -> list[Check]:
     """The one check of a multiple-choice task; ``why`` explains each wrong letter."""
     v = outcome(answer.get("answer") if isinstance(answer, Mapping) else None, "the answer")

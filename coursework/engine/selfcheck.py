@@ -15,8 +15,9 @@ wrong: expected versus got, and the likely cause. An unsolved task (the stub sti
 A public check knows the expected outputs (and the outputs of known mistakes, for the
 "likely cause") of a few *public* inputs only, as data in its unit's generated
 ``tables.py``; it holds no reference implementation and no answer key. A multiple choice is
-checked for its form only. At grading, the hidden checks (other inputs, other cases) score
-every task.
+checked for its form only; a written task (kind ``"written"``) for an answer in the saved
+notebook only (:mod:`coursework.engine.written`). At grading, the hidden checks (other
+inputs, other cases) score every code task; a teaching assistant grades the written ones.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from coursework.engine import compare, units
+from coursework.engine import compare, units, written
 from coursework.engine.compare import close
 from coursework.engine.spec import Task
 
@@ -165,6 +166,17 @@ def fmt_list(values: Sequence[Any]) -> str:
     return "[" + ", ".join(map(str, values)) + "]"
 
 
+def _check_written(task: Task, namespace: Mapping[str, Any]) -> int:
+    """A written task: say whether an answer is in the saved notebook; never a verdict."""
+    try:
+        answered, message = written.check(Ctx(task, namespace))
+    except SelfCheckError as err:
+        raise type(err)(str(err)) from None
+    mark = "✔" if answered else "ℹ"
+    print(f"{mark} Task {task.number} ({task.title}): {message}")
+    return 0
+
+
 #: what a passing public check says: no points are awarded here (otter-grader#138)
 PUBLIC_PASS = "the public cases pass; at grading, hidden checks try more cases"
 FORM_ONLY = "only its form is checked here: it is scored by the grader"
@@ -194,12 +206,14 @@ def check_task(notebook: str, number: int, namespace: Mapping[str, Any]) -> int:
     -------
     int
         The task's points when the check verified the answer; 0 when it could only check
-        its form (a multiple choice): the grader scores those.
+        its form (a multiple choice: the grader scores those) or the task is a written
+        answer (a teaching assistant grades it with the rubric the check prints).
 
     Raises
     ------
     NotSolvedError
-        If the task is not solved yet (stub or missing variable).
+        If the task is not solved yet (stub or missing variable; a written answer not in
+        the saved notebook).
     SelfCheckError
         If the answer is wrong; the message says what and the likely cause.
     ValueError
@@ -214,6 +228,8 @@ def check_task(notebook: str, number: int, namespace: Mapping[str, Any]) -> int:
 count_mlp_params([784, 512, 256, 10]): expected 535818, got 13.
     """
     task = get_task(notebook, number)
+    if task.kind == "written":
+        return _check_written(task, namespace)
     check: Callable[[Ctx], str] = getattr(units.module(notebook, "public"), f"check_{number}",
                                           None) or _decide_check(notebook, number)
     try:

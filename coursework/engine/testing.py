@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import json
 import os
@@ -68,6 +69,46 @@ class Case:
     letters: tuple[str, str, str] | None = None
     made_up_runs: bool = False
     judged_here: bool = True
+
+
+@dataclass(frozen=True)
+class WrittenCase:
+    """The case of a written task: a sample answer, saved into a notebook for the check.
+
+    Its namespaces carry ``__session__`` (as ipykernel sets it under Jupyter) pointing at
+    a notebook holding the answer (``right``), the exercise's placeholder (``stub``), and
+    no path at all (``no notebook``). No hidden verdict: a teaching assistant grades it.
+    """
+
+    answer: str
+    right: dict[str, Any] = field(default_factory=dict)
+    mistakes: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    hidden_only: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    letters: None = None
+    made_up_runs: bool = False
+    judged_here: bool = False
+
+
+@functools.cache
+def _saved_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="written-cases-"))
+
+
+def saved_notebook(nb: str, n: int, answer: str | None, folder: str) -> dict[str, Any]:
+    """A namespace whose ``__session__`` is a saved notebook ``<nb>.ipynb`` with task ``n``'s
+    heading and ``**Answer:** answer`` (the placeholder when ``answer`` is None)."""
+    task = get_task(nb, n)
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": f"# {nb}"},
+             {"cell_type": "markdown", "metadata": {},
+              "source": f"## Task {n} · {task.title} ({task.points} points)\n\nWhy?"},
+             {"cell_type": "markdown", "metadata": {},
+              "source": "**Answer:** " + ("*Your answer here.*" if answer is None else answer)},
+             {"cell_type": "markdown", "metadata": {}, "source": f"## Task {n + 1} · next"}]
+    path = _saved_folder() / folder / f"{nb}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+    return {"__session__": str(path)}
 
 
 def mistakes(*pairs: tuple[dict[str, Any], str]) -> dict[str, tuple[dict[str, Any], str]]:
@@ -284,9 +325,13 @@ def unsolved(case: Case) -> dict[str, Any]:
     return {k: stub for k, v in case.right.items() if callable(v) and not hasattr(v, "predict")}
 
 
-def named_namespaces(nb: str, n: int, case: Case) -> dict[str, dict[str, Any]]:
+def named_namespaces(nb: str, n: int, case: Case | WrittenCase) -> dict[str, dict[str, Any]]:
     """Every namespace of a case, by its name."""
     key = f"{nb}:task{n}"
+    if isinstance(case, WrittenCase):
+        return {f"{key}:right": saved_notebook(nb, n, case.answer, "right"),
+                f"{key}:stub": saved_notebook(nb, n, None, "stub"),
+                f"{key}:no notebook": {}}
     out = {f"{key}:right": case.right, f"{key}:stub": unsolved(case)}
     for label, (ns, _) in {**case.mistakes, **case.hidden_only}.items():
         out[f"{key}:{label}"] = ns
@@ -309,7 +354,7 @@ class UnitTests:
     """
 
     NOTEBOOK: str = ""
-    CASES: dict[int, Case] = {}
+    CASES: dict[int, Case | WrittenCase] = {}
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """Parametrize the tests over the class's ``CASES``, keyed by task."""
@@ -321,9 +366,21 @@ class UnitTests:
     def test_every_task_has_cases(self) -> None:
         assert sorted(self.CASES) == [t.number for t in units.tasks(self.NOTEBOOK)]
 
-    def test_right_answer_passes(self, nb: str, n: int, case: Case,
+    def test_right_answer_passes(self, nb: str, n: int, case: Case | WrittenCase,
                                  capsys: pytest.CaptureFixture[str]) -> None:
         task = get_task(nb, n)
+        if isinstance(case, WrittenCase):
+            assert task.kind == "written" and 2 <= len(task.rubric) <= 3
+            assert sum(item.points for item in task.rubric) == task.points
+            assert check_task(nb, n, saved_notebook(nb, n, case.answer, "right")) == 0
+            out = capsys.readouterr().out
+            assert out.startswith(f"✔ Task {n}") and f"{nb}.ipynb" in out
+            assert f"{len(case.answer.split())} words" in out
+            assert all(item.text in out for item in task.rubric)
+            assert case.answer not in out  # the check says only that an answer is there
+            assert n not in graded(nb, {})  # no autograde verdict: a TA grades it
+            return
+        assert task.kind == "code"
         assert check_task(nb, n, case.right) == (task.points if task.verified else 0)
         out = capsys.readouterr().out
         assert f"✔ Task {n}" in out and "point" not in out.rsplit("[", 1)[1]
@@ -338,7 +395,14 @@ class UnitTests:
         else:
             assert (verdict.points, verdict.status) == (task.points, "pass"), verdict.message
 
-    def test_unsolved_stub_is_rejected(self, nb: str, n: int, case: Case) -> None:
+    def test_unsolved_stub_is_rejected(self, nb: str, n: int, case: Case | WrittenCase
+                                       ) -> None:
+        if isinstance(case, WrittenCase):
+            with pytest.raises(NotSolvedError) as info:
+                check_task(nb, n, saved_notebook(nb, n, None, "stub"))
+            assert str(info.value).startswith(f"Task {n} (")
+            assert "**Answer:**" in str(info.value) and "save (Ctrl+S)" in str(info.value)
+            return
         with pytest.raises(NotSolvedError) as info:
             check_task(nb, n, unsolved(case))
         message = str(info.value)
@@ -349,7 +413,12 @@ class UnitTests:
         assert verdict.message.startswith(f"Task {n} (") and "not solved" in verdict.message
 
     @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflowing mistakes
-    def test_mistakes_are_named(self, nb: str, n: int, case: Case) -> None:
+    def test_mistakes_are_named(self, nb: str, n: int, case: Case | WrittenCase,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+        if isinstance(case, WrittenCase):  # no notebook path (nbval, a script): a note
+            assert check_task(nb, n, {}) == 0
+            assert "cannot see your saved notebook" in capsys.readouterr().out
+            return
         assert len(case.mistakes) >= 2
         points = get_task(nb, n).points
         for namespace, words in case.mistakes.values():
@@ -394,7 +463,7 @@ class UnitTests:
             assert name in before, f"{name}: no verdict recorded"
             want = before[name]
             assert public_outcome(nb, n, namespace) == want["public"], name
-            if want["hidden"] is not None:
+            if want["hidden"] is not None and case.judged_here:
                 v = graded(nb, namespace)[n]
                 got = {"points": v.points, "status": v.status, "message": v.message}
                 assert got == want["hidden"], name

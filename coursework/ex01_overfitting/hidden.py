@@ -1,4 +1,5 @@
-"""Hidden checks of exercise 01 (overfitting): references, mistakes, hidden cases, the key."""
+"""Hidden checks of exercise 01 (overfitting): references, mistakes, hidden cases (task 3 is
+a written answer: a teaching assistant grades it with the rubric in spec.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from coursework.engine.judge import (
     decide_task,
     function_checks,
     integer,
-    letter_checks,
     number,
     outcome,
     series,
@@ -116,24 +116,6 @@ def judge_2(answer: Any) -> list[Check]:
             Check("hidden check: the big net memorized (train accuracy above 0.9)",
                   float(acc[-1] > 0.9), "" if acc[-1] > 0.9 else
                   "the training accuracy stayed low: train the big net as the task says")]
-
-
-# --------------------------------------------------------------------------- task 3
-
-ANSWER_KEY = "b"
-WRONG_LETTER_HINTS = {
-    "a": "More data gives the net less room to memorize: it shrinks the gap.",
-    "c": "Stopping earlier ends training before memorization: it shrinks the gap.",
-    "d": "An L2 penalty limits the weights: it shrinks the gap.",
-}
-
-
-def probe_3(rt, inp):
-    return {"answer": rt.value("answer_remedy")}
-
-
-def judge_3(answer: Any) -> list[Check]:
-    return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
 INPUTS: dict[int, Any] = {1: lambda variant: {"cases": cases_1(variant)[0]}}

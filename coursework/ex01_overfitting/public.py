@@ -37,7 +37,3 @@ def check_2(c: Ctx) -> str:
         c.fail(f"gap_big = {gap:.3f} is small: the big net should memorize the noisy training "
                "labels (train accuracy near 1). Did you train the big net for the full epochs?")
     return f"gap_big = {gap:.3f}: the big net memorized its training set."
-
-
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_remedy", "abcd")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from coursework.engine.spec import Choice, Task
+from coursework.engine.spec import Choice, RubricItem, Task
 
 NOTEBOOK = "01_overfitting"
 
 TASKS = (
     Task(NOTEBOOK, 1, "parameter count of an MLP", 2),
     Task(NOTEBOOK, 2, "measure the generalization gap", 1),
-    Task(NOTEBOOK, 3, "pick the remedy that does not help", 1, verified=False),
+    Task(NOTEBOOK, 3, "pick the remedy that does not help", 1, "written", (
+        RubricItem("reads-run", "reads the learner's own run: what the gap and the training and "
+                   "validation curves show the net doing with the wrong labels", 0.5),
+        RubricItem("remedies", "names the change that would not shrink the gap and explains, "
+                   "for it and for the other three, how each acts on memorization", 0.5),
+    )),
     Task(NOTEBOOK, 4, "choose the capacity on validation", 2),
 )
 

@@ -16,10 +16,11 @@ from coursework.engine.judge import (
     function_checks,
     number,
     outcome,
+    parts_checks,
 )
 from coursework.ex02_l1_l2_regularization import spec
 
-# --------------------------------------------------------------------------- tasks 1 and 2
+# --------------------------------------------------------------------------- task 1
 
 
 def l2_ref(layers: list, lam: float) -> float:
@@ -65,22 +66,22 @@ def _layers(seed: int, sizes: tuple[int, ...], shift: float = 0.0) -> list:
             for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
 
 
-def _cases(number: int, hidden: list) -> tuple[list, list]:
+def _cases(name: str, hidden: list) -> tuple[list, list]:
     cases = [{"args": [_encode(spec.public_layers(seed)), lam]}
-             for seed, lam in spec.PUBLIC_INPUTS[number]]
-    names = [f"public example {i + 1}" for i in range(len(cases))]
-    for layers, lam, name in hidden:
+             for seed, lam in spec.PUBLIC_INPUTS[name]]
+    names = [f"{name}, public example {i + 1}" for i in range(len(cases))]
+    for layers, lam, label in hidden:
         cases.append({"args": [_encode(layers), lam]})
-        names.append(name)
+        names.append(f"{name}, {label}")
     return cases, names
 
 
-_CASES1, _NAMES1 = _cases(1, [
+_CASES1, _NAMES1 = _cases("l2_penalty", [
     (_layers(121, (6, 3, 2, 4)), 0.5, "hidden case: three layers of other sizes, lam = 0.5"),
     (_layers(122, (10, 1)), 1e-4, "hidden case: one layer, a tiny lam"),
     (_layers(123, (4, 8), shift=-1.0), 0.02, "hidden case: mostly negative weights"),
 ])
-_CASES2, _NAMES2 = _cases(2, [
+_CASES2, _NAMES2 = _cases("l1_penalty", [
     (_layers(221, (6, 3, 2, 4)), 0.5, "hidden case: three layers of other sizes, lam = 0.5"),
     (_layers(222, (10, 1)), 1e-4, "hidden case: one layer, a tiny lam"),
     (_layers(223, (4, 8), shift=-1.0), 0.02, "hidden case: mostly negative weights"),
@@ -92,25 +93,23 @@ def _read_number(value: Any, expected: Any, what: str) -> float:
 
 
 def probe_1(rt, inp):
-    return {"calls": rt.calls("l2_penalty", inp["cases"])}
+    return {"l2": rt.calls("l2_penalty", inp["l2"]), "l1": rt.calls("l1_penalty", inp["l1"])}
 
 
 def judge_1(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES1, _NAMES1, l2_ref, L2_MISTAKES, _read_number)
+    if not isinstance(answer, dict):
+        raise Bad("the probe's answer is malformed")
+    return parts_checks(answer, [
+        ("l2_penalty", lambda a: function_checks({"calls": a.get("l2")}, _CASES1, _NAMES1,
+                                                 l2_ref, L2_MISTAKES, _read_number), 2),
+        ("l1_penalty", lambda a: function_checks({"calls": a.get("l1")}, _CASES2, _NAMES2,
+                                                 l1_ref, L1_MISTAKES, _read_number), 1)])
+
+
+# --------------------------------------------------------------------------- task 2
 
 
 def probe_2(rt, inp):
-    return {"calls": rt.calls("l1_penalty", inp["cases"])}
-
-
-def judge_2(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES2, _NAMES2, l1_ref, L1_MISTAKES, _read_number)
-
-
-# --------------------------------------------------------------------------- task 3
-
-
-def probe_3(rt, inp):
     def hidden():
         layer = rt.get("model_l1").layers[0]
         reg = getattr(layer, "kernel_regularizer", None)
@@ -120,7 +119,7 @@ def probe_3(rt, inp):
     return {"share": rt.value("sparse_share"), "hidden": rt.outcome(hidden)}
 
 
-def judge_3(answer: Any) -> list[Check]:
+def judge_2(answer: Any) -> list[Check]:
     share = outcome(answer.get("share"), "sparse_share")
     hidden = outcome(answer.get("hidden"), "model_l1")
     if not isinstance(hidden, dict) or not isinstance(hidden.get("kernel"), list) \
@@ -154,16 +153,17 @@ def judge_3(answer: Any) -> list[Check]:
                   "" if kernel.shape == (64, 128) else "build the net the task describes")]
 
 
-INPUTS = {1: {"cases": _CASES1}, 2: {"cases": _CASES2}}
+INPUTS = {1: {"l2": _CASES1, "l1": _CASES2}}
 
 
-def public_tables() -> dict[int, Any]:
-    out: dict[int, Any] = {}
-    for number_, ref, mistakes in ((1, l2_ref, L2_MISTAKES), (2, l1_ref, L1_MISTAKES)):
-        out[number_] = []
-        for seed, lam in spec.PUBLIC_INPUTS[number_]:
+def public_tables() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, ref, mistakes in (("l2_penalty", l2_ref, L2_MISTAKES),
+                                ("l1_penalty", l1_ref, L1_MISTAKES)):
+        out[name] = []
+        for seed, lam in spec.PUBLIC_INPUTS[name]:
             layers = spec.public_layers(seed)
-            out[number_].append({"expected": ref(layers, lam),
+            out[name].append({"expected": ref(layers, lam),
                                  "mistakes": {h: f(layers, lam) for h, f in mistakes.items()}})
     return out
 

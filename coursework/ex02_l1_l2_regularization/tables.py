@@ -4,7 +4,7 @@
 known mistakes (for the likely cause): data, no reference implementation."""
 
 EXPECTED = {
-    1:
+    'l2_penalty':
         [
             {
                 'expected': 0.3790430798922167,
@@ -20,7 +20,7 @@ EXPECTED = {
                     },
             },
         ],
-    2:
+    'l1_penalty':
         [
             {
                 'expected': 0.1076404051352085,

@@ -1,4 +1,5 @@
-"""Hidden checks of exercise 03 (momentum): references, mistakes, hidden cases, the key."""
+"""Hidden checks of exercise 03 (momentum): references, mistakes, hidden cases (task 2 is a
+written answer: a teaching assistant grades it with the rubric in spec.py)."""
 
 from __future__ import annotations
 
@@ -106,50 +107,6 @@ def judge_1(answer: Any) -> list[Check]:
                       if close(got, path_ref(f, walk))), None)
         checks.append(Check(name, 0.0, "wrong path" + (f"; likely cause: {cause}"
                                                        if cause else "")))
-    return checks
-
-
-# --------------------------------------------------------------------------- task 2
-
-
-def steps_ref(beta: float, lr: float = 0.03, tol: float = 1e-4, limit: int = 1000) -> int | None:
-    w, v = np.array([-1.5, 0.5]), np.zeros(2)
-    for k in range(1, limit + 1):
-        w, v = momentum_ref(w, v, np.array([1.0, 25.0]) * w, lr, beta)
-        if 0.5 * (w[0] ** 2 + 25.0 * w[1] ** 2) < tol:
-            return k
-    return None
-
-
-def probe_2(rt, inp):
-    return {"steps_sgd": rt.value("steps_sgd"), "steps_momentum": rt.value("steps_momentum")}
-
-
-def judge_2(answer: Any) -> list[Check]:
-    expected = {"steps_sgd": steps_ref(0.0), "steps_momentum": steps_ref(0.9)}
-    got = {k: outcome(answer.get(k), k) for k in expected}
-    if got == {"steps_sgd": expected["steps_momentum"], "steps_momentum": expected["steps_sgd"]}:
-        return [Check("steps_sgd and steps_momentum", 0.0, "the two numbers are swapped: SGD "
-                      "is momentum with beta = 0")]
-    checks = []
-    for k, want in expected.items():
-        try:
-            v = None if got[k] is None else integer(got[k], k)
-        except Bad as err:
-            checks.append(Check(f"{k} is the exact count", 0.0, str(err)))
-            continue
-        if v == want:
-            checks.append(Check(f"{k} is the exact count", 1.0))
-        elif v is not None and want is not None and v == want - 1:
-            checks.append(Check(f"{k} is the exact count", 0.0, "off by one: count the "
-                                "updates made, starting at 1 for the first step"))
-        elif v is not None and want is not None and v == want + 1:
-            checks.append(Check(f"{k} is the exact count", 0.0, "off by one: stop at the first "
-                                "step whose loss is below 1e-4"))
-        else:
-            checks.append(Check(f"{k} is the exact count", 0.0, "wrong count: use lr = 0.03, "
-                                "start at (-1.5, 0.5), and stop at the first step with "
-                                "f(w) < 1e-4"))
     return checks
 
 

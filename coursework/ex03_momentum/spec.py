@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from coursework.engine.spec import Choice, Task
+from coursework.engine.spec import Choice, RubricItem, Task
 
 NOTEBOOK = "03_momentum"
 
 TASKS = (
     Task(NOTEBOOK, 1, "a momentum step by hand", 2),
-    Task(NOTEBOOK, 2, "steps to the minimum: SGD vs momentum", 1, verified=False),
+    Task(NOTEBOOK, 2, "steps to the minimum: SGD vs momentum", 1, "written", (
+        RubricItem("paths", "describes what each path does along the steep and along the flat "
+                   "direction of the bowl, as the plot shows it", 0.5),
+        RubricItem("why", "explains with the update rule why momentum needs fewer steps, "
+                   "consistent with the printed counts", 0.5),
+    )),
     Task(NOTEBOOK, 3, "the rotated valley", 2),
     Task(NOTEBOOK, 4, "choose the momentum on validation", 2),
 )

@@ -15,6 +15,7 @@ from coursework.engine.judge import (
     decide_task,
     number,
     outcome,
+    parts_checks,
     series,
 )
 from coursework.ex04_learning_rate_decay import spec
@@ -85,6 +86,7 @@ def judge_1(answer: Any) -> list[Check]:
 
 
 # --------------------------------------------------------------------------- task 2
+# a. set the rate of an optimizer; b. read the rate it used from the log
 
 
 def probe_2(rt, inp):
@@ -95,10 +97,11 @@ def probe_2(rt, inp):
                 "rate": float(rt.np.asarray(opt.learning_rate))
                 if hasattr(opt, "learning_rate") else None}
 
-    return {"opt": rt.outcome(state)}
+    return {"opt": rt.outcome(state), "history": rt.history("run_decay", ["lr"]),
+            "final": rt.value("final_lr")}
 
 
-def judge_2(answer: Any) -> list[Check]:
+def _judge_opt(answer: Any) -> list[Check]:
     s = outcome(answer.get("opt"), "opt")
     if not isinstance(s, dict) or s.get("has_rate") is not True:
         raise Bad("`opt` should be the Keras optimizer")
@@ -118,14 +121,7 @@ def judge_2(answer: Any) -> list[Check]:
                   "" if s.get("type") == "SGD" else "change the rate of opt, do not replace it")]
 
 
-# --------------------------------------------------------------------------- task 3
-
-
-def probe_3(rt, inp):
-    return {"history": rt.history("run_decay", ["lr"]), "final": rt.value("final_lr")}
-
-
-def judge_3(answer: Any) -> list[Check]:
+def _judge_log(answer: Any) -> list[Check]:
     hist = outcome(answer.get("history"), "run_decay")
     if not isinstance(hist, dict):
         raise Bad("run_decay should be the Run returned by training.train")
@@ -145,6 +141,13 @@ def judge_3(answer: Any) -> list[Check]:
                   "" if falls else "pass the ExponentialDecay schedule as the learning_rate"),
             Check("hidden check: run_decay trained the 10 epochs asked",
                   float(len(lrs) == 10), "" if len(lrs) == 10 else "train for 10 epochs")]
+
+
+def judge_2(answer: Any) -> list[Check]:
+    if not isinstance(answer, dict):
+        raise Bad("the probe's answer is malformed")
+    return parts_checks(answer, [("part a (opt)", _judge_opt, 1),
+                                 ("part b (final_lr)", _judge_log, 1)])
 
 
 INPUTS = {1: {"groups": [g for g, _ in _GROUPS]}}

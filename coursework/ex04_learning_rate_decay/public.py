@@ -20,7 +20,7 @@ def check_1(c: Ctx) -> str:
     return "exponential_decay = lr0 * rate ** (step / decay_steps), floored with staircase."
 
 
-def check_2(c: Ctx) -> str:
+def _check_opt(c: Ctx) -> str:
     opt = c.get("opt")
     if not hasattr(opt, "learning_rate"):
         c.fail(f"`opt` should be the Keras optimizer, got {type(opt).__name__}.")
@@ -37,7 +37,7 @@ def check_2(c: Ctx) -> str:
     return "opt.learning_rate is now 0.01: the optimizer itself reports the new rate."
 
 
-def check_3(c: Ctx) -> str:
+def _check_log(c: Ctx) -> str:
     h = c.history("run_decay", ("lr",))
     lrs = h["lr"]
     final = c.number("final_lr")
@@ -52,3 +52,7 @@ def check_3(c: Ctx) -> str:
             "that is the second-to-last epoch": lrs[-2],
         }, "final_lr", rtol=1e-4))
     return f"final_lr = {final:.4g}: the optimizer really used the decayed rate."
+
+
+def check_2(c: Ctx) -> str:
+    return f"{_check_opt(c)} {_check_log(c)}"

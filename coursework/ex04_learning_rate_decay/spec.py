@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from coursework.engine.spec import Choice, Task
+from coursework.engine.spec import Choice, RubricItem, Task
 
 NOTEBOOK = "04_learning_rate_decay"
 
 TASKS = (
     Task(NOTEBOOK, 1, "exponential decay by hand", 2),
-    Task(NOTEBOOK, 2, "change an optimizer's rate correctly", 1),
-    Task(NOTEBOOK, 3, "read the decayed rate from the log", 1),
+    Task(NOTEBOOK, 2, "set a rate and read the rate really used", 2),
+    Task(NOTEBOOK, 3, "decayed against constant: read the curves", 2, kind="written", rubric=(
+        RubricItem("which-ends-lower", "Says which run ends with the lower cross-entropy, read "
+                   "from their own plot or table.", 0.5),
+        RubricItem("rate-explains-it", "Explains the difference with the rate each run actually "
+                   "used in its later epochs (the logged rate) and with what the decayed run's "
+                   "loss was still doing then.", 1),
+        RubricItem("when-decay-pays", "Says when a decaying rate pays off, or how to change this "
+                   "schedule so that it does.", 0.5),
+    )),
     Task(NOTEBOOK, 4, "choose the initial rate on validation", 2),
 )
 

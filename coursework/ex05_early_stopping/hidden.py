@@ -1,4 +1,5 @@
-"""Hidden checks of exercise 05 (early stopping): reference rule, mistakes, cases, the key."""
+"""Hidden checks of exercise 05 (early stopping): reference rule, mistakes, cases (task 3 is a
+written answer: a teaching assistant grades it with the rubric in spec.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from coursework.engine.judge import (
     decide_task,
     function_checks,
     integer,
-    letter_checks,
     number,
     outcome,
     series,
@@ -174,26 +174,6 @@ def judge_2(answer: Any) -> list[Check]:
     checks.append(Check("hidden check: the restored model scores the best epoch", float(ok),
                         "" if ok else "model_es does not hold the best epoch's weights"))
     return checks
-
-
-# --------------------------------------------------------------------------- task 3
-
-ANSWER_KEY = "b"
-WRONG_LETTER_HINTS = {
-    "a": "Speed has nothing to do with which data you monitor.",
-    "c": "Stopping on the test set does not make the model underfit; think about what the "
-         "test score measures afterwards.",
-    "d": "Something goes wrong: think about what the test score measures once the test set "
-         "has chosen the stopping epoch.",
-}
-
-
-def probe_3(rt, inp):
-    return {"answer": rt.value("answer_test_set")}
-
-
-def judge_3(answer: Any) -> list[Check]:
-    return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
 INPUTS: dict[int, Any] = {1: lambda variant: {"cases": cases_1(variant)[0]}}

@@ -46,7 +46,3 @@ def check_2(c: Ctx) -> str:
         c.fail(f"(best_epoch_es, stop_epoch_es): expected {measured} from run_es.history"
                f"[{monitor!r}], got ({best_epoch:g}, {stop_epoch:g}).{cause}")
     return f"best epoch {measured[0]}, stopped at {measured[1]}, best weights restored."
-
-
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_test_set", "abcd")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from coursework.engine.spec import Choice, Task
+from coursework.engine.spec import Choice, RubricItem, Task
 
 NOTEBOOK = "05_early_stopping"
 
 TASKS = (
     Task(NOTEBOOK, 1, "best and stopping epoch by hand", 2),
     Task(NOTEBOOK, 2, "early stopping on validation, best weights restored", 1),
-    Task(NOTEBOOK, 3, "why not stop on the test set", 1, verified=False),
+    Task(NOTEBOOK, 3, "why not stop on the test set", 1, "written", (
+        RubricItem("selection", "explains what choosing the epoch by its score does to that "
+                   "score, with the run's own best epoch or curve as evidence", 0.5),
+        RubricItem("test-role", "says what the test score would then fail to measure and "
+                   "which split must watch the training instead", 0.5),
+    )),
     Task(NOTEBOOK, 4, "choose the patience on validation", 2),
 )
 

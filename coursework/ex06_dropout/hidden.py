@@ -1,4 +1,5 @@
-"""Hidden checks of exercise 06 (dropout): properties of inverted dropout, cases, the key."""
+"""Hidden checks of exercise 06 (dropout): properties of inverted dropout, cases (task 3 is
+a written answer: a teaching assistant grades it with the rubric in spec.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from coursework.engine.judge import (
     Check,
     close,
     decide_task,
-    letter_checks,
     number,
     outcome,
     seeded_checks,
@@ -165,25 +165,6 @@ def judge_2(answer: Any) -> list[Check]:
     checks.append(Check("hidden check: both nets trained the 40 epochs asked", float(ok),
                         "" if ok else "train both runs for 40 epochs"))
     return checks
-
-
-# --------------------------------------------------------------------------- task 3
-
-ANSWER_KEY = "b"
-WRONG_LETTER_HINTS = {
-    "a": "At inference (training=False) no unit is dropped: the prediction is deterministic.",
-    "c": "Multiplying by (1 - rate) at inference is the old, non-inverted dropout; Keras' "
-         "layer does something else.",
-    "d": "The rate is a fixed hyper-parameter; nothing is re-estimated at inference.",
-}
-
-
-def probe_3(rt, inp):
-    return {"answer": rt.value("answer_inference")}
-
-
-def judge_3(answer: Any) -> list[Check]:
-    return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
 INPUTS: dict[int, Any] = {1: lambda variant: {"cases": [

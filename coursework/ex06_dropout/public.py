@@ -68,7 +68,3 @@ def check_2(c: Ctx) -> str:
         c.fail(f"run_dropout's model has no Dropout layer (layers: {names}): build it with "
                "build_mlp(..., dropout=0.5).")
     return f"end val_xent: plain {out[0]:.3f}, dropout {out[1]:.3f}."
-
-
-def check_3(c: Ctx) -> str:
-    return c.letter("answer_inference", "abcd")

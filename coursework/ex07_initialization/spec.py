@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from coursework.engine.spec import Choice, Task
+from coursework.engine.spec import Choice, RubricItem, Task
 
 NOTEBOOK = "07_initialization"
 
@@ -14,6 +14,14 @@ TASKS = (
     Task(NOTEBOOK, 1, "Glorot and He standard deviations", 2),
     Task(NOTEBOOK, 2, "gradient norms layer by layer", 2),
     Task(NOTEBOOK, 3, "choose an initialization on validation", 2),
+    Task(NOTEBOOK, 4, "too small, too large: read the gradients", 2, kind="written", rubric=(
+        RubricItem("small", "Explains why 'small' hardly learns although its first-to-last "
+                   "gradient ratio looks harmless, with their own numbers.", 1),
+        RubricItem("large", "Explains what happens to 'large' at the start and after one step, "
+                   "with their own numbers.", 0.5),
+        RubricItem("glorot-he", "Says what Glorot and He choose, and why that avoids both "
+                   "failures.", 0.5),
+    )),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coursework.engine.testing import Case, UnitTests, carrying, fake_run, mistakes
+from coursework.engine.testing import Case, UnitTests, WrittenCase, carrying, fake_run, mistakes
 from coursework.ex07_initialization.spec import CHOICE
 
 NOTEBOOK = "07_initialization"
@@ -63,6 +63,8 @@ CASES = {
         ({"runs_init": RUNS, "best_init": "large"}, "diverged (NaN)"),
         ({"runs_init": RUNS, "best_init": "glorot"}, "the best initialization is 'he'"),
     )),
+    4: WrittenCase("Small weights shrink the signal in every layer: all gradients are tiny, so "
+                   "their ratio is near 1 and nothing moves. Large weights blow it up."),
 }
 
 

@@ -1,4 +1,5 @@
-"""Hidden checks of exercise 08 (batch norm): references, mistakes, hidden cases, the key."""
+"""Hidden checks of exercise 08 (batch norm): references, mistakes, hidden cases (task 3 is
+a written answer: a teaching assistant grades it with the rubric in spec.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from coursework.engine.judge import (
     close,
     decide_task,
     function_checks,
-    letter_checks,
     variant_seed,
 )
 from coursework.ex08_batch_normalization import spec
@@ -138,25 +138,6 @@ def probe_2(rt, inp):
 def judge_2(answer: Any, variant: str | None = None) -> list[Check]:
     return function_checks(answer, cases_2(variant), _NAMES2, inference_ref, INFERENCE_MISTAKES,
                            _read(2), same=lambda a, b: close(a, b, rtol=1e-4, atol=1e-6))
-
-
-# --------------------------------------------------------------------------- task 3
-
-ANSWER_KEY = "a"
-WRONG_LETTER_HINTS = {
-    "b": "Biases are cheap; memory is not the reason.",
-    "c": "BN's gamma scales, it does not shift.",
-    "d": "A bias would not make training unstable; think about what the normalization does "
-         "to a constant added before it.",
-}
-
-
-def probe_3(rt, inp):
-    return {"answer": rt.value("answer_bias")}
-
-
-def judge_3(answer: Any) -> list[Check]:
-    return letter_checks(answer, "abcd", ANSWER_KEY, WRONG_LETTER_HINTS)
 
 
 INPUTS: dict[int, Any] = {1: lambda variant: {"cases": cases_1(variant)},

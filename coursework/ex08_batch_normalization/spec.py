@@ -6,14 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from coursework.engine.spec import Choice, Task
+from coursework.engine.spec import Choice, RubricItem, Task
 
 NOTEBOOK = "08_batch_normalization"
 
 TASKS = (
     Task(NOTEBOOK, 1, "batch-norm forward pass (training)", 2),
     Task(NOTEBOOK, 2, "batch norm at inference", 1),
-    Task(NOTEBOOK, 3, "why the Dense layer before BN has no bias", 1, verified=False),
+    Task(NOTEBOOK, 3, "why the Dense layer before BN has no bias", 1, "written", (
+        RubricItem("mean", "explains, with the change the cell printed, what batch norm's "
+                   "normalization does to a constant added to a feature before it", 0.5),
+        RubricItem("shift", "says which part of the layer provides a shift instead, and "
+                   "what a bias before batch norm would then be worth", 0.5),
+    )),
     Task(NOTEBOOK, 4, "with or without batch norm, on validation", 2),
 )
 

@@ -18,6 +18,7 @@ from coursework.engine.judge import (
     integer,
     number,
     outcome,
+    parts_checks,
     require_evaluated,
     spec_input,
 )
@@ -54,8 +55,8 @@ def _ints(a: Any) -> dict[str, Any]:
 _rng = np.random.default_rng(909)
 _YR = _rng.integers(0, 4, 40)
 _PR = np.where(_rng.random(40) < 0.6, _YR, _rng.integers(0, 4, 40))
-_CASES1 = [{"args": [_ints(y), _ints(p), k]} for y, p, k in spec.PUBLIC_INPUTS[1]] + [
-    {"args": [_ints(spec.PUBLIC_INPUTS[1][0][0]), _ints(spec.PUBLIC_INPUTS[1][0][1]), 5]},
+_CASES1 = [{"args": [_ints(y), _ints(p), k]} for y, p, k in spec.PUBLIC_INPUTS["prf"]] + [
+    {"args": [_ints(spec.PUBLIC_INPUTS["prf"][0][0]), _ints(spec.PUBLIC_INPUTS["prf"][0][1]), 5]},
     {"args": [_ints(_YR), _ints(_PR), 2]},
     {"args": [_ints([1, 0, 1, 1]), _ints([1, 0, 1, 1]), 1]},
 ]
@@ -67,15 +68,12 @@ def _read3(value: Any, expected: Any, what: str) -> np.ndarray:
     return array(value, (3,), "(precision, recall, F1)")
 
 
-def probe_1(rt, inp):
-    return {"calls": rt.calls("precision_recall_f1", inp["cases"])}
+def _judge_prf(answer: Any) -> list[Check]:
+    return function_checks(answer, _CASES1, [f"precision_recall_f1, {n}" for n in _NAMES1],
+                           prf_ref, PRF_MISTAKES, _read3)
 
 
-def judge_1(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES1, _NAMES1, prf_ref, PRF_MISTAKES, _read3)
-
-
-# --------------------------------------------------------------------------- task 2
+# --------------------------------------------------------------------------- task 1, cross-entropy
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -103,7 +101,7 @@ XENT_MISTAKES = {
 }
 
 _rz = np.random.default_rng(919)
-_CASES2 = [{"args": [{"array": z}, _ints(y)]} for z, y in spec.PUBLIC_INPUTS[2]] + [
+_CASES2 = [{"args": [{"array": z}, _ints(y)]} for z, y in spec.PUBLIC_INPUTS["xent"]] + [
     {"args": [{"array": _rz.normal(0, 3, (8, 10)).round(4).tolist()},
               _ints(_rz.integers(0, 10, 8))]},
     {"args": [{"array": [[0.3, -0.2]]}, _ints([1])]},
@@ -123,16 +121,26 @@ def _read1(value: Any, expected: Any, what: str) -> float:
     return v
 
 
-def probe_2(rt, inp):
-    return {"calls": rt.calls("xent_from_logits", inp["cases"])}
-
-
-def judge_2(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES2, _NAMES2, xent_ref, XENT_MISTAKES, _read1,
+def _judge_xent(answer: Any) -> list[Check]:
+    return function_checks(answer, _CASES2, [f"xent_from_logits, {n}" for n in _NAMES2],
+                           xent_ref, XENT_MISTAKES, _read1,
                            same=lambda a, b: close(a, b, rtol=1e-4))
 
 
-# --------------------------------------------------------------------------- task 3
+def probe_1(rt, inp):
+    return {"prf": rt.calls("precision_recall_f1", inp["prf"]),
+            "xent": rt.calls("xent_from_logits", inp["xent"])}
+
+
+def judge_1(answer: Any) -> list[Check]:
+    if not isinstance(answer, dict):
+        raise Bad("the probe's answer is malformed")
+    return parts_checks(answer, [
+        ("precision_recall_f1", lambda a: _judge_prf({"calls": a.get("prf")}), 2),
+        ("xent_from_logits", lambda a: _judge_xent({"calls": a.get("xent")}), 1)])
+
+
+# --------------------------------------------------------------------------- task 2
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,7 +152,7 @@ def _labels() -> dict[str, list[int]]:
     return {"test": d.y_test.tolist(), "val": d.y_val.tolist(), "train": d.y_train.tolist()}
 
 
-def probe_3(rt, inp):
+def probe_2(rt, inp):
     def predictions():
         model = rt.get("model_final")
         from helpers import data
@@ -160,7 +168,7 @@ def probe_3(rt, inp):
             "layers": rt.outcome(layers)}
 
 
-def judge_3(answer: Any) -> list[Check]:
+def judge_2(answer: Any) -> list[Check]:
     acc = number(outcome(answer.get("accuracy"), "test_accuracy"), "test_accuracy")
     preds = outcome(answer.get("predictions"), "model_final")
     if not isinstance(preds, dict):
@@ -196,26 +204,26 @@ def judge_3(answer: Any) -> list[Check]:
                   "" if good else "the model scores poorly on the course's test split")]
 
 
-INPUTS: dict[int, Any] = {1: {"cases": _CASES1}, 2: {"cases": _CASES2}}
+INPUTS: dict[int, Any] = {1: {"prf": _CASES1, "xent": _CASES2}}
 
 
-def public_tables() -> dict[int, Any]:
+def public_tables() -> dict[str, Any]:
     t1 = [{"expected": list(prf_ref(y, p, k)),
            "mistakes": {h: list(f(np.array(y), np.array(p), k)) for h, f in PRF_MISTAKES.items()}}
-          for y, p, k in spec.PUBLIC_INPUTS[1]]
+          for y, p, k in spec.PUBLIC_INPUTS["prf"]]
     t2 = []
-    for z, y in spec.PUBLIC_INPUTS[2]:
+    for z, y in spec.PUBLIC_INPUTS["xent"]:
         z, y = np.array(z), np.array(y)
         with np.errstate(all="ignore"):
             t2.append({"expected": xent_ref(z, y),
                        "mistakes": {h: float(f(z, y)) for h, f in XENT_MISTAKES.items()}})
-    return {1: t1, 2: t2}
+    return {"prf": t1, "xent": t2}
 
 
-# --------------------------------------------------------------------------- task 4: ablation
+# --------------------------------------------------------------------------- task 3: ablation
 
 
-def probe_4(rt, inp):
+def probe_3(rt, inp):
     def read():
         rt.get(inp["spec"]["runs"])
         return collect(rt.ns, inp["spec"])  # the runtime's, pasted before this probe
@@ -224,8 +232,8 @@ def probe_4(rt, inp):
             **{name: rt.value(name) for name in ("mean_val_xent", "noise", "effect", "helps")}}
 
 
-def judge_4(answer: Any) -> list[Check]:
-    choice = spec.CHOICE[4]
+def judge_3(answer: Any) -> list[Check]:
+    choice = spec.CHOICE[3]
     if not isinstance(answer, dict):
         raise Bad("the probe's answer is malformed")
     got = outcome(answer.get("choice"), "`runs_ablation`")
@@ -255,4 +263,4 @@ def judge_4(answer: Any) -> list[Check]:
     return checks
 
 
-INPUTS[4] = spec_input(spec.CHOICE[4])
+INPUTS[3] = spec_input(spec.CHOICE[3])

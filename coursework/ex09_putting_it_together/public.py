@@ -19,29 +19,33 @@ from coursework.ex09_putting_it_together.spec import (
 from coursework.ex09_putting_it_together.tables import EXPECTED
 
 
-def check_1(c: Ctx) -> str:
-    for (y, p, positive), table in zip(PUBLIC_INPUTS[1], EXPECTED[1], strict=True):
+def _check_prf(c: Ctx) -> str:
+    for (y, p, positive), table in zip(PUBLIC_INPUTS["prf"], EXPECTED["prf"], strict=True):
         got = c.call("precision_recall_f1", np.array(y), np.array(p), positive)
         got = c.array("precision_recall_f1(...)", got, (3,))
         c.compare(got, table, f"precision_recall_f1(y_true, y_pred, positive={positive})")
     return "precision_recall_f1 is right on the example."
 
 
-def check_2(c: Ctx) -> str:
-    (z, y), (big, _) = PUBLIC_INPUTS[2]
+def _check_xent(c: Ctx) -> str:
+    (z, y), (big, _) = PUBLIC_INPUTS["xent"]
     got = c.number("xent_from_logits(...)", c.call("xent_from_logits", np.array(z), np.array(y)))
-    c.compare(got, EXPECTED[2][0], "xent_from_logits on 4 samples", rtol=1e-4)
+    c.compare(got, EXPECTED["xent"][0], "xent_from_logits on 4 samples", rtol=1e-4)
     got = c.number("xent_from_logits(...)",
                    c.call("xent_from_logits", np.array(big), np.array(y)))
-    if not np.isfinite(got) or abs(got - EXPECTED[2][1]["expected"]) > 1e-4 * abs(
-            EXPECTED[2][1]["expected"]):
+    if not np.isfinite(got) or abs(got - EXPECTED["xent"][1]["expected"]) > 1e-4 * abs(
+            EXPECTED["xent"][1]["expected"]):
         c.fail(f"with logits of size 1000 you get {got}, expected "
-               f"{EXPECTED[2][1]['expected']:.6g}: exp overflows. Subtract each row's max "
+               f"{EXPECTED['xent'][1]['expected']:.6g}: exp overflows. Subtract each row's max "
                "logit first (log-sum-exp trick).")
     return "xent_from_logits matches from_logits=True and is stable for large logits."
 
 
-def check_3(c: Ctx) -> str:
+def check_1(c: Ctx) -> str:
+    return f"{_check_prf(c)} {_check_xent(c)}"
+
+
+def check_2(c: Ctx) -> str:
     model, d = c.get("model_final"), c.get("digits")
     acc = c.number("test_accuracy")
 
@@ -65,7 +69,7 @@ def check_3(c: Ctx) -> str:
     return f"test_accuracy = {acc:.3f}, scored once, at the end."
 
 
-# --------------------------------------------------------------------------- task 4: ablation
+# --------------------------------------------------------------------------- task 3: ablation
 # No answer key: every number is recomputed from the learner's own runs.
 
 
@@ -78,7 +82,7 @@ def _close_number(x: Any, want: float) -> bool:
 def ablation_numbers(got: dict[str, Any]) -> dict[str, Any] | None:
     """Mean last val_xent per configuration, the seed noise, the effects and the verdict,
     recomputed from the collected runs (None if a run is missing)."""
-    spec = CHOICE[4]
+    spec = CHOICE[3]
     last = {}
     for name in ABLATION_CONFIGS:
         for i in (0, 1):
@@ -132,8 +136,8 @@ def ablation_problems(got: dict[str, Any], mine: dict[str, Any]) -> list[tuple[s
     return out
 
 
-def check_4(c: Ctx) -> str:
-    spec = CHOICE[4]
+def check_3(c: Ctx) -> str:
+    spec = CHOICE[3]
     mine = {name: c.get(name) for name in ("runs_ablation", "mean_val_xent", "noise", "effect",
                                            "helps")}
     try:

@@ -4,7 +4,7 @@
 known mistakes (for the likely cause): data, no reference implementation."""
 
 EXPECTED = {
-    1:
+    'prf':
         [
             {
                 'expected': [0.5, 0.6, 0.5454545454545454],
@@ -20,7 +20,7 @@ EXPECTED = {
                     },
             },
         ],
-    2:
+    'xent':
         [
             {
                 'expected': 0.6105560507947575,

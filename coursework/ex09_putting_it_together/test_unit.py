@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, fake_run, mistakes
+from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, mistakes
 from instructor import checks
 
 NOTEBOOK = "09_putting_it_together"
@@ -26,6 +26,9 @@ def xent_ok(z, y):
     z = z - z.max(1, keepdims=True)
     lp = z - np.log(np.exp(z).sum(1, keepdims=True))
     return -lp[np.arange(len(y)), y].mean()
+
+
+PRF_XENT = {"precision_recall_f1": prf_ok, "xent_from_logits": xent_ok}
 
 
 class ArgmaxModel:
@@ -79,28 +82,27 @@ GOOD = ablation_answer(RUNS)
 
 
 CASES = {
-    1: Case({"precision_recall_f1": prf_ok}, mistakes(
-        ({"precision_recall_f1": lambda y, p, k: prf_ok(y, p, k)[1::-1]
+    1: Case(PRF_XENT, mistakes(
+        ({**PRF_XENT, "precision_recall_f1": lambda y, p, k: prf_ok(y, p, k)[1::-1]
           + prf_ok(y, p, k)[2:]}, "swapped"),
-        ({"precision_recall_f1": lambda y, p, k: (*prf_ok(y, p, k)[:2],
-                                                  sum(prf_ok(y, p, k)[:2]) / 2)},
+        ({**PRF_XENT, "precision_recall_f1": lambda y, p, k: (*prf_ok(y, p, k)[:2],
+                                                              sum(prf_ok(y, p, k)[:2]) / 2)},
          "harmonic mean"),
-        ({"precision_recall_f1": lambda y, p, k: [np.mean(y == p)] * 3}, "accuracy"),
-    )),
-    2: Case({"xent_from_logits": xent_ok}, mistakes(
-        ({"xent_from_logits": lambda z, y: -np.log(np.abs(z[np.arange(len(y)), y])
-                                                   + 1e-12).mean()}, "from_logits"),
-        ({"xent_from_logits": lambda z, y: xent_ok(z, y) * len(y)}, "do not sum"),
-        ({"xent_from_logits": lambda z, y: -np.log(
+        ({**PRF_XENT, "precision_recall_f1": lambda y, p, k: [np.mean(y == p)] * 3},
+         "accuracy"),
+        ({**PRF_XENT, "xent_from_logits": lambda z, y: -np.log(
+            np.abs(z[np.arange(len(y)), y]) + 1e-12).mean()}, "from_logits"),
+        ({**PRF_XENT, "xent_from_logits": lambda z, y: xent_ok(z, y) * len(y)}, "do not sum"),
+        ({**PRF_XENT, "xent_from_logits": lambda z, y: -np.log(
             (np.exp(z) / np.exp(z).sum(1, keepdims=True))[np.arange(len(y)), y]).mean()},
          "overflows"),
     )),
-    3: Case(model_answer(accuracy(XTE, YTE)), mistakes(
+    2: Case(model_answer(accuracy(XTE, YTE)), mistakes(
         (model_answer(accuracy(XVA, YVA)), "validation accuracy"),
         (model_answer(100 * accuracy(XTE, YTE)), "percentage"),
         (model_answer(accuracy(XTR, YTR)), "training accuracy"),
     ), judged_here=False),  # predicts on the real digits: judged in a kernel
-    4: Case(GOOD, mistakes(
+    3: Case(GOOD, mistakes(
         ({**GOOD, "effect": {k: -v for k, v in GOOD["effect"].items()}},
          "signs are flipped"),
         ({**GOOD, "helps": sorted(GOOD["effect"])}, "not evidence"),
@@ -108,6 +110,9 @@ CASES = {
         ({**GOOD, "runs_ablation": {k: v for k, v in RUNS.items() if k[1] == 0}},
          "no run for configuration and seed"),
     )),
+    4: WrittenCase("Removed alone, each ingredient changed the validation cross-entropy by "
+                   "about the seed noise; removed together, clearly more: either one alone "
+                   "already stops the net from learning the wrong labels by heart."),
 }
 
 
@@ -120,7 +125,8 @@ class TestUnit(UnitTests):
 
 def test_judge_reads_non_finite_numbers_as_wrong() -> None:
     answers = {"notebook": NOTEBOOK, "tasks": {
-        "2": {"calls": [{"value": "nan"}, {"value": "inf"}, {"value": float("nan")},
-                        {"value": 10**400}, {"value": -1e308}]}}}
-    v = checks.judge(NOTEBOOK, answers)[1]
+        "1": {"prf": [{"value": None}] * 4,
+              "xent": [{"value": "nan"}, {"value": "inf"}, {"value": float("nan")},
+                       {"value": 10**400}, {"value": -1e308}]}}}
+    v = checks.judge(NOTEBOOK, answers)[0]
     assert v.points == 0 and "not a finite number" in v.message

@@ -7,6 +7,7 @@ import numpy as np
 from coursework.engine.testing import (
     Case,
     UnitTests,
+    WrittenCase,
     best_key,
     carrying,
     fake_run,
@@ -46,6 +47,8 @@ CASES = {
          "key each run by its learning rate, the value itself"),
         ({"runs_search": RUNS, "best_lr": 0.05}, "not one of the candidates"),
     )),
+    3: WrittenCase("The winner was picked as the best of five runs, each at its best epoch, on the "
+                   "same validation images: part of its lead is luck. Score it once on new data."),
 }
 
 

@@ -3,6 +3,11 @@
 Every exercise is one unit, a folder ``coursework/exNN_topic/`` (see
 :mod:`coursework.engine.units`). Its ``hidden.py`` defines, per task ``N``:
 
+Written tasks (``kind == "written"``, prose graded by a teaching assistant with the task's
+rubric, :mod:`instructor.ta`) have no probe and no judge: :func:`judge` returns verdicts for
+the code tasks only, and the grader marks the written ones as the teaching assistant's
+(:func:`instructor.grading.verdicts.empty`). For every code task ``N``:
+
 - ``probe_N(rt, inp)``: runs in the student's kernel (its source is pasted into the probe
   program after :mod:`coursework.engine.probe`, never imported there); looks into the
   namespace through ``rt`` (:class:`coursework.engine.probe.Probe`) and returns plain data;
@@ -96,7 +101,7 @@ def _probe_source(fn: object, number: int) -> str:
 
 def _program(notebook: str, variant: str | None) -> str:
     mod = module(notebook)
-    numbers = [t.number for t in tasks(notebook)]
+    numbers = [t.number for t in tasks(notebook) if t.kind == "code"]
     parts = [inspect.getsource(probe)]
     parts += [_probe_source(getattr(mod, f"probe_{n}"), n) for n in numbers]
     inputs = json.dumps({str(n): judging.task_inputs(mod.INPUTS.get(n), variant)
@@ -122,14 +127,16 @@ def probe_source(notebook: str, out_file: str, *, variant: str | None = None) ->
 
 
 def judge(notebook: str, answers: object, *, variant: str | None = None) -> list[Verdict]:
-    """One verdict per task of ``notebook`` from the probed ``answers``; never raises.
+    """One verdict per code task of ``notebook`` from the probed ``answers``; never raises.
+
+    Written tasks get none here: a teaching assistant grades them with the rubric.
 
     An unknown ``notebook`` or a malformed ``variant`` is the grader's error, not the
     student's: ValueError.
     """
     mod = module(notebook)
     _variant(variant)
-    infos = tasks(notebook)
+    infos = [t for t in tasks(notebook) if t.kind == "code"]
     by_task = answers.get("tasks") if isinstance(answers, Mapping) else None
     if not isinstance(by_task, Mapping) or (isinstance(answers, Mapping)
                                             and answers.get("notebook") != notebook):

@@ -15,7 +15,7 @@ from typing import Any
 
 from instructor.grading.text import MESSAGE_CHARS, clean
 
-__all__ = ["empty", "judge", "load_checks", "probe_source"]
+__all__ = ["TEACHING_ASSISTANT", "empty", "judge", "load_checks", "probe_source"]
 
 
 def load_checks() -> Any:
@@ -40,10 +40,26 @@ def probe_source(checks: Any, notebook: str, out_file: str, variant: str | None)
     return checks.probe_source(notebook, out_file)
 
 
+#: the status of a written task in the grader's outputs: its points come from the rubric
+TEACHING_ASSISTANT = "graded by a teaching assistant"
+
+
 def empty(checks: Any, notebook: str, why: str) -> dict:
-    """Every task of ``notebook`` at 0 points with the message ``why``."""
-    return {t.key: {"points": 0.0, "max": float(t.points), "status": "not solved",
-                    "message": clean(why, MESSAGE_CHARS)} for t in checks.tasks(notebook)}
+    """Every code task of ``notebook`` at 0 points with the message ``why``; every written
+    task (``.kind == "written"``) at 0 autograde points, marked as the teaching assistant's
+    (its rubric points are added by :mod:`instructor.ta`)."""
+    out = {}
+    for t in checks.tasks(notebook):
+        if getattr(t, "kind", "code") == "written":
+            worth = f"{t.points} point{'s' * (t.points != 1)}"
+            out[t.key] = {"points": 0.0, "max": float(t.points), "status": TEACHING_ASSISTANT,
+                          "message": clean(f"Task {t.number} ({t.title}): a written answer, "
+                                           f"not autograded; a teaching assistant grades it "
+                                           f"with the rubric ({worth}).", MESSAGE_CHARS)}
+        else:
+            out[t.key] = {"points": 0.0, "max": float(t.points), "status": "not solved",
+                          "message": clean(why, MESSAGE_CHARS)}
+    return out
 
 
 def judge(checks: Any, notebook: str, answers_text: str | None,
@@ -65,7 +81,7 @@ def judge(checks: Any, notebook: str, answers_text: str | None,
         verdicts, problem = [], f"judge failed ({type(err).__name__})"
     tasks = empty(checks, notebook, "not graded")
     for v in verdicts:
-        if v.key in tasks:
+        if v.key in tasks and tasks[v.key]["status"] != TEACHING_ASSISTANT:
             most = tasks[v.key]["max"]
             try:
                 points = float(v.points)

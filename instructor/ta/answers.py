@@ -4,7 +4,9 @@ In the exercise notebooks a task opens with a markdown heading ``## Task N · ti
 student writes a written answer after ``**Answer:**`` in a markdown cell of that task's
 section (the exercise generator leaves ``**Answer:** *Your answer here.*`` there). The
 figures are the image outputs of the code cells of the section, or, when it has none, those
-of the nearest code cell above it (the plot the question asks about).
+of the nearest code cell above it (the plot the question asks about). The section and the
+answer are found by the same parser as the learner's public check
+(:mod:`coursework.engine.written`).
 """
 
 from __future__ import annotations
@@ -12,15 +14,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
 from dataclasses import dataclass, field
+
+from coursework.engine import written
+from coursework.engine.written import PLACEHOLDER
 
 __all__ = ["Answer", "PLACEHOLDER", "extract", "reencode"]
 
-HEADING = re.compile(r"^##\s+Task\s+(\d+)\b", re.MULTILINE)
-ANSWER = re.compile(r"^\*\*Answer:\*\*", re.MULTILINE)
-PLACEHOLDER = "*Your answer here.*"
-MAX_TEXT = 20_000
 MAX_PIXELS = 4096 * 4096
 MAX_FIGURES = 6
 
@@ -34,13 +34,6 @@ class Answer:
     @property
     def empty(self) -> bool:
         return not self.text.strip()
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    if isinstance(src, list):
-        src = "".join(s for s in src if isinstance(s, str))
-    return src if isinstance(src, str) else ""
 
 
 def _images(cell: dict) -> list[bytes]:
@@ -72,30 +65,12 @@ def extract(data: bytes, number: int) -> Answer:
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
         return Answer("", [], f"the notebook cannot be read ({type(err).__name__})")
     cells = [c for c in cells if isinstance(c, dict)]
-    start = end = None
-    for i, cell in enumerate(cells):
-        if cell.get("cell_type") != "markdown":
-            continue
-        m = HEADING.search(_source(cell))
-        if m is None:
-            continue
-        if start is not None:
-            end = i
-            break
-        if int(m.group(1)) == number:
-            start = i
-    if start is None:
+    where = written.task_section(cells, number)
+    if where is None:
         return Answer("", [], f"no heading '## Task {number}' in the notebook")
+    start, end = where
     section = cells[start:end]
-    texts = []
-    for cell in section:
-        if cell.get("cell_type") != "markdown":
-            continue
-        src = _source(cell)
-        m = ANSWER.search(src)
-        if m is not None:
-            texts.append(src[m.end():].strip())
-    text = "\n\n".join(t for t in texts if t and t != PLACEHOLDER)[:MAX_TEXT]
+    text, has_cell = written.answer_text(section)
     figures = [img for cell in section if cell.get("cell_type") == "code"
                for img in _images(cell)]
     if not figures:
@@ -103,7 +78,7 @@ def extract(data: bytes, number: int) -> Answer:
             if cell.get("cell_type") == "code" and _images(cell):
                 figures = _images(cell)
                 break
-    problem = "" if texts else "no '**Answer:**' cell in this task"
+    problem = "" if has_cell else "no '**Answer:**' cell in this task"
     return Answer(text, figures[:MAX_FIGURES], problem)
 
 
