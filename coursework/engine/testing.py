@@ -13,6 +13,7 @@ No kernel: the probe runs in this process (tests/test_exercises.py runs it in ke
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import functools
@@ -20,6 +21,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -91,7 +93,9 @@ class WrittenCase:
 
 @functools.cache
 def _saved_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="written-cases-"))
+    folder = Path(tempfile.mkdtemp(prefix="written-cases-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def saved_notebook(nb: str, n: int, answer: str | None, folder: str) -> dict[str, Any]:
