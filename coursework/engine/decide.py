@@ -67,12 +67,14 @@ def _pick(values: Mapping[int, float], higher: bool) -> int | None:
     return (max if higher else min)(finite, key=finite.__getitem__)
 
 
-def properties(got: Mapping[str, Any], spec: Choice) -> list[tuple[str, bool, str]]:
+def properties(got: Mapping[str, Any], spec: Choice) -> list[tuple[str, bool | float, str]]:
     """Judge the data from :func:`collect`: ``[(check name, passed, what is wrong), ...]``.
 
-    The checks stop at the first one that fails when the later ones cannot be judged.
+    ``passed`` is True or False, or the share of runs that count (a run whose model was
+    not trained with the candidate it is keyed by does not). The checks stop at the first
+    one that fails when the later ones cannot be judged.
     """
-    out: list[tuple[str, bool, str]] = []
+    out: list[tuple[str, bool | float, str]] = []
     runs = got.get("runs") if isinstance(got, Mapping) else None
     if not isinstance(runs, list):
         return [("the runs are recorded", False, f"`{spec.runs}` could not be read")]
@@ -95,8 +97,11 @@ def properties(got: Mapping[str, Any], spec: Choice) -> list[tuple[str, bool, st
                 f"candidates ({', '.join(map(_fmt, cands))}): key each run by its {spec.what}.")
     elif not ok:
         note = f"`{spec.runs}` should hold exactly one run per candidate."
+    if ok and spec.reads:
+        share, note = carrying(runs, spec)
+        ok = share if share < 1 else True
     out.append((f"one run per candidate {spec.what}", ok, note))
-    if not ok:
+    if ok is not True:
         return out
     metric = spec.metric
     records: dict[int, float] = {}
@@ -160,6 +165,95 @@ def properties(got: Mapping[str, Any], spec: Choice) -> list[tuple[str, bool, st
     out.append(("the choice is the best by your validation records", ok, note))
     out.extend(consistency(runs, spec))
     return out
+
+
+#: where each reader of :data:`coursework.engine.probe.READERS` looks, for messages
+WHERE = {"units": "the units of its first Dense layer",
+         "l2": "the kernel_regularizer of its Dense layers",
+         "dropout": "its Dropout layers",
+         "momentum": "its optimizer's momentum",
+         "learning_rate": "its optimizer's (initial) learning rate",
+         "initializer": "the kernel_initializer of its Dense layers",
+         "batch_norm": "its layers (BatchNormalization or not)"}
+
+
+def same_reading(a: Any, b: Any) -> bool:
+    """A hyperparameter read back from a model equals the expected one (float32 rounding)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_reading(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-9)
+    return isinstance(a, str) and a == b
+
+
+def _label(reading: Any, spec: Choice) -> Any:
+    """The candidate whose expected reading is ``reading`` (or the reading itself)."""
+    for c in spec.candidates:
+        if same_reading(reading, _expected(plain_key(c), spec)):
+            return plain_key(c)
+    return reading
+
+
+def _expected(key: Any, spec: Choice) -> Any:
+    """What the model of the run for candidate ``key`` must carry."""
+    for c, lab in dict(spec.labels or {}).items():
+        if same_key(plain_key(c), key):
+            return plain_key(lab)
+    return key
+
+
+def carrying(runs: list[Any], spec: Choice) -> tuple[float, str]:
+    """The share of runs whose model carries the candidate it is keyed by (read back as
+    ``spec.reads`` says), and what is wrong with the first that does not.
+
+    A run without a model is not judged here: the re-evaluation names it.
+    """
+    reads = spec.reads if isinstance(spec.reads, str) else list(spec.reads or ())
+    where = WHERE.get(reads, "") if isinstance(reads, str) else "; ".join(
+        WHERE.get(r, "") for r in reads)
+    wrong = []
+    for r in runs:
+        if not isinstance(r, Mapping) or r.get("eval") is None:
+            continue
+        got = r.get("carries")
+        if not same_reading(got, _expected(r.get("key"), spec)):
+            wrong.append((r.get("key"), got))
+    if not wrong:
+        return 1.0, ""
+    key, got = wrong[0]
+    if got is None or (isinstance(got, list) and None in got):
+        note = (f"the model of the run for {spec.what} {_fmt(key)} does not show its "
+                f"{spec.what} (read from {where}): build and compile each run's model with "
+                f"its own {spec.what}.")
+    else:
+        note = (f"the run for {spec.what} {_fmt(key)} was trained with {spec.what} "
+                f"{_fmt(_label(got, spec))} (read from {where}).")
+    if len(wrong) > 1:
+        note += f" So were {len(wrong) - 1} more of your runs: each run counts only for the " \
+                f"{spec.what} it was trained with."
+    readings = [r.get("carries") for r in runs if isinstance(r, Mapping)]
+    if len(readings) > 1 and readings[0] is not None and all(
+            same_reading(x, readings[0]) for x in readings):
+        note += (f" Likely cause: every run was trained with the same {spec.what}: a lambda "
+                 "(or function) made in a loop or comprehension looks the loop variable up "
+                 "only when it is called, after the loop has ended, so every run got the last "
+                 "value. Bind the value when you make it: `lambda v=v: build(v)`.")
+    return 1.0 - len(wrong) / len(runs), note
+
+
+def carries(got: Mapping[str, Any], key: Any, spec: Choice) -> bool | None:
+    """Whether the model of the run for candidate ``key`` was trained with that candidate
+    (always, when ``spec.reads`` is None); None if there is no such run or candidate."""
+    if not any(same_key(plain_key(c), plain_key(key)) for c in spec.candidates):
+        return None
+    runs = got.get("runs") if isinstance(got, Mapping) else None
+    for r in runs if isinstance(runs, list) else []:
+        if isinstance(r, Mapping) and same_key(r.get("key"), plain_key(key)):
+            return not spec.reads or same_reading(r.get("carries"),
+                                                  _expected(r.get("key"), spec))
+    return None
 
 
 def _alternatives(runs: list[Any], records: Mapping[int, float],
@@ -251,11 +345,11 @@ def not_evaluated(got: Mapping[str, Any], spec: Choice) -> str:
     return ""
 
 
-def check(c: Any, spec: Choice, done: str) -> str:
+def check(c: Any, spec: Choice) -> str:
     """The public self-check of a decide task: fail with the first property that does not hold.
 
-    ``c`` is the check's context (:class:`coursework.engine.selfcheck.Ctx`); ``done`` the
-    success sentence, formatted with ``best``.
+    ``c`` is the check's context (:class:`coursework.engine.selfcheck.Ctx`); a unit's
+    ``public.py`` defines no check for its decide tasks: :func:`check_task` calls this one.
     """
     for name in (spec.runs, spec.best):
         c.get(name)  # not solved while a name is missing
@@ -264,8 +358,10 @@ def check(c: Any, spec: Choice, done: str) -> str:
     except TypeError as err:
         c.fail(str(err))
     for _name, ok, note in properties(got, spec):
-        if not ok:
+        if ok is not True:
             c.fail(note)
+    done = spec.done or (f"{spec.best} = {{best}} is the best by your own validation records, "
+                         "and your models score what their histories say.")
     return done.format(best=_fmt(got["best"]))
 
 

@@ -8,6 +8,9 @@ A judge never trusts a shape or a length before checking it. Never shipped to st
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -272,6 +275,40 @@ def letter_checks(answer: Any, options: str, key: str, why: Mapping[str, str]) -
                   + why.get(chosen, ""))]
 
 
+# --------------------------------------------------------------------------- variants
+
+
+def variant_rng(variant: str, task: str) -> np.random.Generator:
+    """The generator of one student's hidden cases for ``task`` (``"01_overfitting:task1"``):
+    seeded by the variant (the grader's HMAC of the student id), so the same student always
+    gets the same cases and two students different ones."""
+    digest = hashlib.sha256(f"{task}\0{variant}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "big"))
+
+
+def variant_seed(variant: str | None, task: str, seed: int) -> int:
+    """The seed of one generated hidden case: ``seed`` itself for the fixed cases (variant
+    None), else a seed drawn from the variant (same variant, same seed)."""
+    if variant is None:
+        return seed
+    return int(variant_rng(variant, f"{task}:{seed}").integers(2**31))
+
+
+def task_inputs(inputs: Any, variant: str | None) -> Any:
+    """A task's probe inputs: ``INPUTS[N]``, or ``INPUTS[N](variant)`` when it is a function."""
+    return inputs(variant) if callable(inputs) else inputs
+
+
+def for_variant(judge: Callable[..., list[Check]], variant: str | None
+                ) -> Callable[[Any], list[Check]]:
+    """``judge`` for one student: bound to the variant when it takes one."""
+    try:
+        takes = "variant" in inspect.signature(judge).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return functools.partial(judge, variant=variant) if takes else judge
+
+
 # --------------------------------------------------------------------------- verdicts
 
 
@@ -309,11 +346,72 @@ def verdict(info: Task, judge: Callable[[Any], list[Check]], answer: Any) -> Ver
 
 
 # --------------------------------------------------------------------------- decide tasks
+# Every decide task is judged here, from its Choice spec: a unit's hidden.py registers it in
+# one line (``probe_N, judge_N, INPUTS[N] = decide_task(spec.CHOICE[N], Beats(...))``).
 
 
-def spec_input(spec: Choice) -> dict[str, Any]:
-    """A decide task's spec as JSON data for the probe."""
-    return {"spec": dataclasses.asdict(spec)}
+@dataclass(frozen=True)
+class Beats:
+    """The hidden margin of a decide task: the chosen run's record beats a baseline.
+
+    Attributes
+    ----------
+    baseline : object
+        The candidate whose run is the baseline (unused when ``run`` is given).
+    words : str
+        The baseline in words, for the check's name and note ("no penalty (lambda = 0)").
+    margin : float
+        How much better than the baseline the chosen run must be.
+    run : str, optional
+        The name of another run of the learner's (``"run_big"``) whose last record is the
+        baseline, instead of the run for ``baseline``.
+    note : str, optional
+        What is wrong when the check fails, if not the default sentence.
+    reference : float, optional
+        The validation score (``spec.metric``) the task's recipe reaches, as the grader's
+        probe measures it on the reference solution's chosen model (the recorded answers of
+        ``solutions/``), less a slack for seed noise: the learner's chosen model,
+        re-evaluated by the probe (not its history), must reach it.
+    """
+
+    baseline: Any
+    words: str
+    margin: float
+    run: str | None = None
+    note: str | None = None
+    reference: float | None = None
+
+
+def spec_input(spec: Choice, beats: Beats | None = None) -> dict[str, Any]:
+    """A decide task's spec as JSON data for the probe (and the learner's baseline run)."""
+    out: dict[str, Any] = {"spec": dataclasses.asdict(spec)}
+    if beats is not None and beats.run:
+        out["baseline_run"] = beats.run
+    return out
+
+
+def decide_task(spec: Choice, beats: Beats | None = None,
+                extra: Callable[[Any, Choice], list[Check]] | None = None
+                ) -> tuple[Callable[..., Any], Callable[[Any], list[Check]], dict[str, Any]]:
+    """The probe, judge and probe inputs of a decide task, from its spec.
+
+    ``beats`` adds the hidden margin check; ``extra(got, spec)`` adds the unit's own hidden
+    checks on the probed runs ``got``.
+    """
+    def judge_choice(answer: Any) -> list[Check]:
+        checks, got = decide_checks(answer, spec)
+        if beats is not None:
+            checks.append(beats_check(answer, got, spec, beats))
+        if beats is not None and beats.reference is not None:
+            checks.append(reference_check(got, spec, beats.reference) if checks[0].score == 1
+                          else Check("hidden check: the chosen model reaches the task's recipe "
+                                     "on validation", 0.0, "could not be judged: your runs are "
+                                     f"not one per candidate {spec.what}"))
+        if extra is not None:
+            checks.extend(extra(got, spec))
+        return checks
+
+    return probe.probe_choice, judge_choice, spec_input(spec, beats)
 
 
 def decide_checks(answer: Any, spec: Choice) -> tuple[list[Check], Any]:
@@ -324,8 +422,7 @@ def decide_checks(answer: Any, spec: Choice) -> tuple[list[Check], Any]:
     if not isinstance(got, Mapping):
         raise Bad(f"`{spec.runs}` could not be read")
     require_evaluated(got, spec)
-    checks = [Check(name, 1.0 if ok else 0.0, note)
-              for name, ok, note in decide.properties(got, spec)]
+    checks = [Check(name, float(ok), note) for name, ok, note in decide.properties(got, spec)]
     return checks, got
 
 
@@ -337,24 +434,82 @@ def require_evaluated(got: Mapping[str, Any], spec: Choice) -> None:
         raise Bad(why.rstrip("."))
 
 
-def margin_check(got: Any, spec: Choice, baseline: float | None, margin: float,
-                 name: str, why: str) -> Check:
-    """Hidden check: the chosen candidate's record beats ``baseline`` by ``margin``."""
+def beats_check(answer: Any, got: Any, spec: Choice, beats: Beats) -> Check:
+    """Hidden check: the chosen candidate's record beats the baseline by ``beats.margin``."""
+    name = f"hidden check: the chosen {spec.what} beats {beats.words} on validation"
+    note = beats.note or (f"the chosen run is not clearly "
+                          f"{'above' if spec.higher_is_better else 'below'} {beats.words} in "
+                          f"{spec.metric}: train every candidate as the task says")
+    if beats.run:
+        try:
+            hist = outcome(answer.get("baseline"), beats.run)
+            base: float | None = series(hist.get(spec.metric) if isinstance(hist, dict)
+                                        else None, f"{beats.run}'s {spec.metric}")[-1]
+        except (Bad, NotSolved):
+            base = None
+    else:
+        base = decide.record(got, beats.baseline, spec) if isinstance(got, dict) else None
     best = got.get("best") if isinstance(got, Mapping) else None
+    if decide.carries(got, best, spec) is False or (
+            not beats.run and decide.carries(got, beats.baseline, spec) is False):
+        return Check(name, 0.0, f"could not be judged: the chosen run or the baseline was not "
+                     f"trained with the {spec.what} it is keyed by")
     mine = decide.record(got, best, spec)
-    if mine is None or baseline is None or not math.isfinite(mine) \
-            or not math.isfinite(baseline):
+    if mine is None or base is None or not math.isfinite(mine) or not math.isfinite(base):
         return Check(name, 0.0, "could not be judged: the chosen run or the baseline has no "
                      f"usable {spec.metric}")
-    better = mine > baseline + margin if spec.higher_is_better else mine < baseline - margin
-    return Check(name, 1.0 if better else 0.0, "" if better else why)
+    m = beats.margin
+    better = mine > base + m if spec.higher_is_better else mine < base - m
+    return Check(name, 1.0 if better else 0.0, "" if better else note)
 
 
-def judge_against(answer: Any, spec: Choice, baseline: Any, margin: float,
-                  name: str, why: str) -> list[Check]:
-    """The public properties, then the hidden check that the chosen candidate beats the
-    candidate ``baseline`` of the learner's own runs by ``margin``."""
-    checks, got = decide_checks(answer, spec)
-    base = decide.record(got, baseline, spec) if isinstance(got, dict) else None
-    checks.append(margin_check(got, spec, base, margin, name, why))
-    return checks
+def reference_check(got: Any, spec: Choice, reference: float) -> Check:
+    """Hidden check: the chosen model, evaluated again by the probe on the validation split,
+    reaches the reference recipe's score (a bound measured on the reference solution)."""
+    name = "hidden check: the chosen model reaches the task's recipe on validation"
+    best = got.get("best") if isinstance(got, Mapping) else None
+    short = spec.metric.removeprefix("val_")
+    runs = got.get("runs") if isinstance(got, Mapping) else None
+    run = next((r for r in runs if isinstance(r, Mapping)
+                and decide.same_key(r.get("key"), probe.plain_key(best))), None) \
+        if isinstance(runs, list) else None
+    ev = run.get("eval") if isinstance(run, Mapping) else None
+    val = ev.get("val") if isinstance(ev, Mapping) else None
+    try:
+        score = number(val.get(short) if isinstance(val, Mapping) else None, spec.metric)
+    except Bad:
+        score = float("nan")
+    if run is None or not math.isfinite(score) or decide.carries(got, best, spec) is False:
+        return Check(name, 0.0, "could not be judged: the chosen run has no model the grader "
+                     f"could evaluate again, trained with its {spec.what}")
+    ok = score >= reference if spec.higher_is_better else score <= reference
+    return Check(name, 1.0 if ok else 0.0, "" if ok else (
+        f"evaluated again on the validation split, the chosen model scores {short} "
+        f"{score:.3f}, short of what the task's recipe reaches: train every candidate as the "
+        "task says (epochs, batch size, data)"))
+
+
+def stopped_as_asked(got: Any, spec: Choice) -> list[Check]:
+    """Hidden check of a decide task over early-stopping patiences: each run that stopped
+    before 100 epochs did so ``patience`` (its key) epochs after its best epoch."""
+    name = f"hidden check: every run stopped as EarlyStopping(patience) on {spec.metric} does"
+    wrong = []
+    for r in got.get("runs", []) if isinstance(got, dict) else []:
+        key = r.get("key") if isinstance(r, dict) else None
+        hist = r.get("history") if isinstance(r, dict) else None
+        s = hist.get(spec.metric) if isinstance(hist, dict) else None
+        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(s, list) or not s:
+            return [Check(name, 0.0, "the runs could not be read")]
+        try:
+            values = [number(v, spec.metric) for v in s]
+        except Bad:
+            return [Check(name, 0.0, "the runs could not be read")]
+        sign = -1.0 if spec.higher_is_better else 1.0
+        best_epoch = min(range(len(values)), key=lambda i: (sign * values[i], i)) + 1
+        if len(values) < 100 and len(values) - best_epoch != key:
+            wrong.append(key)
+    if wrong:
+        return [Check(name, 0.0, f"the run(s) for patience {', '.join(map(str, wrong))} did "
+                      f"not stop `patience` epochs after their best {spec.metric}: monitor "
+                      f"'{spec.metric}' with the patience of the run")]
+    return [Check(name, 1.0)]

@@ -183,11 +183,94 @@ def _scores(model, x, y):
             "accuracy": _float(np.mean(logits.argmax(axis=1) == y))}
 
 
+def _config(obj):
+    """``obj.get_config()`` if it is a dict, else ``{}`` (never raises)."""
+    try:
+        config = obj.get_config()
+    except Exception:  # not a Keras object, or one that cannot describe itself
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _layers(model, kind):
+    layers = getattr(model, "layers", None)
+    layers = list(layers)[:500] if isinstance(layers, (list, tuple)) else []
+    return [layer for layer in layers if type(layer).__name__ == kind]
+
+
+def _scalar(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return None
+    return _float(v)
+
+
+def _regularizer_l2(model):
+    dense = _layers(model, "Dense")
+    if not dense:
+        return None
+    reg = _config(dense[0]).get("kernel_regularizer")
+    if reg is None:
+        return 0.0
+    config = reg.get("config") if isinstance(reg, dict) else None
+    return _scalar(config.get("l2", 0.0)) if isinstance(config, dict) else None
+
+
+def _dropout_rate(model):
+    if not isinstance(getattr(model, "layers", None), (list, tuple)):
+        return None
+    rates = [_config(layer).get("rate") for layer in _layers(model, "Dropout")]
+    return _scalar(rates[0]) if rates else 0.0
+
+
+def _initial_rate(model):
+    rate = _config(getattr(model, "optimizer", None)).get("learning_rate")
+    if isinstance(rate, dict):  # a schedule: its initial rate
+        config = rate.get("config")
+        return _scalar(config.get("initial_learning_rate")) if isinstance(config, dict) else None
+    return _scalar(rate)
+
+
+def _initializer(model):
+    dense = _layers(model, "Dense")
+    init = _config(dense[0]).get("kernel_initializer") if dense else None
+    if not isinstance(init, dict) or not isinstance(init.get("class_name"), str):
+        return None
+    config = init.get("config") if isinstance(init.get("config"), dict) else {}
+    stddev = _scalar(config.get("stddev"))
+    return init["class_name"][:100] + (f"(stddev={stddev:g})" if isinstance(stddev, float)
+                                       else "")
+
+
+#: how a decide task reads the hyperparameter a run's model was built or compiled with
+READERS = {
+    "units": lambda m: _scalar(_config((_layers(m, "Dense") or [None])[0]).get("units")),
+    "l2": _regularizer_l2,
+    "dropout": _dropout_rate,
+    "momentum": lambda m: _scalar(_config(getattr(m, "optimizer", None)).get("momentum")),
+    "learning_rate": _initial_rate,
+    "initializer": _initializer,
+    "batch_norm": lambda m: (bool(_layers(m, "BatchNormalization"))
+                             if isinstance(getattr(m, "layers", None), (list, tuple)) else None),
+}
+
+
+def carried(model, reads):
+    """The hyperparameter ``model`` carries, read as ``reads`` says (a reader's name, or a
+    list of them for a tuple of hyperparameters); None where it cannot be read."""
+    if isinstance(reads, (list, tuple)):
+        return [carried(model, r) for r in reads]
+    try:
+        return READERS[reads](model)
+    except Exception:  # a model the reader cannot read: it carries nothing readable
+        return None
+
+
 def collect(ns, spec, *, evaluate=True):
     """A decide task's runs and choice as plain data (numbers, strings, lists, dicts).
 
     ``spec`` is the task's :class:`~coursework.engine.spec.Choice` as a dict. Each run's
-    model is evaluated again on the validation and test splits of the course's digits.
+    model is evaluated again on the validation and test splits of the course's digits, and
+    the hyperparameter it carries is read back as ``spec["reads"]`` says (:func:`carried`).
 
     Raises
     ------
@@ -214,6 +297,8 @@ def collect(ns, spec, *, evaluate=True):
             entry["history"] = {k: [_float(v) for v in list(hist[k])[:1000]]
                                 for k in HISTORY_KEYS if k in hist}
         model = getattr(run, "model", None)
+        if spec.get("reads") and model is not None:
+            entry["carries"] = carried(model, spec["reads"])
         if split is not None and model is not None and hasattr(model, "predict"):
             try:
                 entry["eval"] = {"val": _scores(model, *split.val),
@@ -223,3 +308,12 @@ def collect(ns, spec, *, evaluate=True):
         entries.append(entry)
     return {"runs": entries, "n_runs": len(runs), "best": plain_key(best)}
 
+
+
+def probe_choice(rt, inp):
+    """The probe of every decide task: the learner's runs and choice, read as the task's
+    spec says, and the learner's baseline run when the hidden margin compares with one."""
+    out = {"choice": rt.choice(inp["spec"])}
+    if inp.get("baseline_run"):
+        out["baseline"] = rt.history(inp["baseline_run"], [inp["spec"]["metric"]])
+    return out

@@ -182,6 +182,14 @@ PUBLIC_PASS = "the public cases pass; at grading, hidden checks try more cases"
 FORM_ONLY = "only its form is checked here: it is scored by the grader"
 
 
+def _decide_check(notebook: str, number: int) -> Callable[[Ctx], str]:
+    """The public check of a decide task, from its ``Choice`` in the unit's spec."""
+    from coursework.engine import decide
+
+    choice = getattr(units.module(notebook, "spec"), "CHOICE", {})[number]
+    return lambda c: decide.check(c, choice)
+
+
 def check_task(notebook: str, number: int, namespace: Mapping[str, Any]) -> int:
     """Check one task against the student's variables; print the verdict.
 
@@ -222,7 +230,8 @@ count_mlp_params([784, 512, 256, 10]): expected 535818, got 13.
     task = get_task(notebook, number)
     if task.kind == "written":
         return _check_written(task, namespace)
-    check: Callable[[Ctx], str] = getattr(units.module(notebook, "public"), f"check_{number}")
+    check: Callable[[Ctx], str] = getattr(units.module(notebook, "public"), f"check_{number}",
+                                          None) or _decide_check(notebook, number)
     try:
         message = check(Ctx(task, namespace))
     except SelfCheckError as err:

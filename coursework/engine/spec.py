@@ -95,6 +95,17 @@ class Choice:
     within : float, optional
         The rule "the smallest candidate whose record is within ``within`` of the best
         record" instead of "the best record".
+    reads : str or tuple of str, optional
+        How to read back, from each run's model, the hyperparameter it was built or compiled
+        with: a reader of :data:`coursework.engine.probe.READERS` (``"l2"``, ``"dropout"``,
+        ``"momentum"``, ``"learning_rate"``, ``"initializer"``, ``"batch_norm"``,
+        ``"units"``), one per part of a tuple candidate. None: not read back.
+    labels : dict, optional
+        What the reader reads for each candidate, when that is not the candidate itself
+        (``{"he": "HeNormal", ...}``).
+    done : str, optional
+        What the public check says when every property holds, formatted with ``best``
+        (default: "<best> = {best} is the best by your own validation records, ...").
     """
 
     runs: str
@@ -105,6 +116,9 @@ class Choice:
     data: Mapping[str, Any] = field(default_factory=dict)
     restored: bool = False
     within: float | None = None
+    reads: str | tuple[str, ...] | None = None
+    labels: Mapping[Any, Any] = field(default_factory=dict)
+    done: str | None = None
 
     @property
     def higher_is_better(self) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from coursework import SelfCheckError, check_task
-from coursework.engine import units
+from coursework.engine import decide, units
 from instructor import checks
 from instructor.checks import __main__ as tables_cli
 
@@ -33,13 +33,16 @@ def test_units_are_discovered_and_hold_their_parts() -> None:
         assert [t.number for t in spec.TASKS] == list(range(1, len(spec.TASKS) + 1))
         assert 2 <= len(spec.TASKS) <= 4  # COURSE.md: 2-4 tasks
         public, hidden = units.module(nb, "public"), units.module(nb, "hidden")
+        decide_tasks = getattr(spec, "CHOICE", {})
         for t in spec.TASKS:
             if t.kind == "written":  # the engine checks it; no probe, no judge
                 assert not hasattr(public, f"check_{t.number}")
                 assert not hasattr(hidden, f"probe_{t.number}")
                 assert not hasattr(hidden, f"judge_{t.number}")
                 continue
-            assert callable(getattr(public, f"check_{t.number}"))
+            # a decide task's check, probe and judge come from the engine, driven by its spec
+            assert callable(getattr(public, f"check_{t.number}", None)) != (
+                t.number in decide_tasks and nb != "09_putting_it_together")
             assert callable(getattr(hidden, f"probe_{t.number}"))
             assert callable(getattr(hidden, f"judge_{t.number}"))
         assert checks.tasks(nb) == list(spec.TASKS)
@@ -283,6 +286,217 @@ def test_every_unit_is_a_package_of_the_install() -> None:
     assert {"coursework", "coursework.engine"} <= packages
     assert {f"coursework.{units.folder(nb)}" for nb in NOTEBOOKS} <= packages
     assert "coursework" in project["tool"]["pytest"]["ini_options"]["testpaths"]
+
+
+# --------------------------------------------------------------------------- decide tasks
+
+DECIDE = [(nb, n) for nb in NOTEBOOKS for n in getattr(units.module(nb, "spec"), "CHOICE", {})
+          if nb != "09_putting_it_together"]  # 09's ablation judges its own numbers
+
+
+@pytest.mark.parametrize(("nb", "n"), DECIDE, ids=[f"{nb}:task{n}" for nb, n in DECIDE])
+def test_decide_tasks_come_from_the_engine(nb: str, n: int) -> None:
+    """A decide task's probe, judge and public check are the engine's, driven by its Choice:
+    the unit holds no copy of them (one registration line in hidden.py)."""
+    from coursework.engine import probe
+
+    hidden, public = units.module(nb, "hidden"), units.module(nb, "public")
+    assert getattr(hidden, f"probe_{n}") is probe.probe_choice
+    assert getattr(hidden, f"judge_{n}").__qualname__ == "decide_task.<locals>.judge_choice"
+    assert not hasattr(public, f"check_{n}")
+    source = (units.ROOT / units.folder(nb) / "hidden.py").read_text(encoding="utf-8")
+    assert f"def probe_{n}(" not in source and f"def judge_{n}(" not in source
+    assert f"probe_{n} = probe_choice" in checks._program(nb, None)
+    # every decide task reads its value back from the models; 05's patience lives in the
+    # EarlyStopping callback, which neither the model nor the Run keeps: its hidden check
+    # reads it from the history (epochs after the best one, stopped_as_asked)
+    assert bool(units.module(nb, "spec").CHOICE[n].reads) != (nb == "05_early_stopping")
+
+
+def test_probe_runtime_names_do_not_collide_with_the_probe_program() -> None:
+    """The program's own loop names (``_number``, ...) must not shadow the runtime's."""
+    from coursework.engine import probe
+
+    runtime = {name for name in vars(probe) if not name.startswith("__")}
+    main = {node.id for node in ast.walk(ast.parse(checks._MAIN.format(
+        inputs="{}", notebook="x", probes="[]"))) if isinstance(node, ast.Name)}
+    assert not (runtime & main) - {"Probe", "json"}, runtime & main
+
+
+def test_readers_read_real_keras_models() -> None:
+    """Each reader gets back, from a real Keras model, the value it was built with."""
+    import keras
+
+    from coursework.engine.probe import carried
+    from helpers import models
+
+    def mlp(**kw: object) -> object:
+        return models.build_mlp(64, (8,), 10, **kw)
+
+    sgd = keras.optimizers.SGD
+    cosine = keras.optimizers.schedules.CosineDecay(0.3, decay_steps=10)
+    dense = [keras.Input(shape=(64,))]
+    cases = [
+        ("units", mlp(), 8), ("l2", mlp(), 0.0), ("l2", mlp(l2=1e-3), 1e-3),
+        ("dropout", mlp(), 0.0), ("dropout", mlp(dropout=0.2), 0.2),
+        ("batch_norm", mlp(), False), ("batch_norm", mlp(batch_norm=True), True),
+        ("momentum", models.compile_classifier(mlp(), sgd(0.01, momentum=0.9)), 0.9),
+        ("momentum", models.compile_classifier(mlp(), sgd(0.01)), 0.0),
+        ("momentum", models.compile_classifier(mlp(), "adam"), None),
+        ("learning_rate", models.compile_classifier(mlp(), sgd(cosine)), 0.3),
+        ("learning_rate", models.compile_classifier(mlp(), "adam", learning_rate=0.1), 0.1),
+        ("learning_rate", mlp(), None),  # not compiled: no optimizer to read
+        ("initializer", keras.Sequential(dense + [keras.layers.Dense(
+            3, kernel_initializer=keras.initializers.RandomNormal(stddev=0.01))]),
+         "RandomNormal(stddev=0.01)"),
+        ("initializer", keras.Sequential(dense + [keras.layers.Dense(
+            3, kernel_initializer="he_normal")]), "HeNormal"),
+        ("initializer", keras.Sequential(dense + [keras.layers.Dense(
+            3, kernel_initializer="glorot_normal")]), "GlorotNormal"),
+        ("units", "not a model", None), ("dropout", None, None),
+    ]
+    for reads, model, want in cases:
+        got = carried(model, reads)
+        assert (got is None if want is None else decide.same_reading(got, want)), (reads, got)
+    both = models.compile_classifier(mlp(batch_norm=True), sgd(1.0))
+    assert carried(both, ["batch_norm", "learning_rate"]) == [True, 1.0]
+
+
+def test_a_late_binding_bug_is_named_at_once_and_scores_only_its_real_run() -> None:
+    """``{lam: (lambda: build(lam)) ...}``: every run got the last lambda. With real Keras
+    models, the public check names it and the grader counts only the run for that lambda."""
+    import numpy as np
+
+    from coursework.engine.testing import graded
+    from helpers import data, models
+    from helpers.training import Run
+
+    (number, choice), = units.module("02_l1_l2_regularization", "spec").CHOICE.items()
+    val = data.load_digits().val
+
+    def build(lam: float) -> object:
+        keras_model = models.build_mlp(64, (16,), 10, l2=lam)
+        return models.compile_classifier(keras_model, "adam", learning_rate=1e-3)
+
+    def runs(builders: dict) -> dict:
+        out = {}
+        for lam, make in builders.items():
+            model = make()
+            xent = float(model.evaluate(*val, verbose=0, return_dict=True)["xent"])
+            hist = {"val_xent": [xent + 0.1, xent], "xent": [xent, xent],
+                    "val_accuracy": [0.1, 0.1]}
+            out[lam] = Run(f"l2 {lam}", hist, model)
+        return out
+
+    late = runs({lam: (lambda: build(lam)) for lam in choice.candidates})  # noqa: B023
+    bound = runs({lam: (lambda lam=lam: build(lam)) for lam in choice.candidates})
+    for got, words in ((late, "the run for lambda 0 was trained with lambda 0.01"),
+                       (bound, None)):
+        best = min(got, key=lambda k: got[k].history["val_xent"][-1])
+        ns = {choice.runs: got, choice.best: best}
+        verdict = graded("02_l1_l2_regularization", ns)[number]
+        if words is None:
+            check_task("02_l1_l2_regularization", number, ns)
+            assert "one run per candidate lambda: passed" in verdict.message
+            continue
+        with pytest.raises(SelfCheckError, match="every run was trained with the same lambda"):
+            check_task("02_l1_l2_regularization", number, ns)
+        assert words in verdict.message and "lambda v=v" in verdict.message
+        share = 1 / len(choice.candidates)  # only the run for 0.01 counts; nothing else
+        assert "one run per candidate lambda: partly passed" in verdict.message
+        assert verdict.message.count("passed (") == 1  # the margins are not judged
+        checks_judged = verdict.message.count("\n  - ")
+        assert np.isclose(verdict.points, round(choice_points(number) * share / checks_judged, 2))
+
+
+def choice_points(number: int) -> int:
+    return {t.number: t.points for t in units.tasks("02_l1_l2_regularization")}[number]
+
+
+# --------------------------------------------------------------------------- variants
+
+VARIANTS = [(nb, n) for nb in NOTEBOOKS
+            for n, inp in units.module(nb, "hidden").INPUTS.items() if callable(inp)]
+A, B = "0a1b2c3d" * 8, "9f8e7d6c" * 8
+
+
+def test_some_hidden_cases_are_per_student() -> None:
+    assert len(VARIANTS) >= 2, VARIANTS
+
+
+@pytest.mark.parametrize(("nb", "n"), VARIANTS, ids=[f"{nb}:task{n}" for nb, n in VARIANTS])
+def test_hidden_cases_depend_on_the_variant(nb: str, n: int) -> None:
+    """Same variant, same cases; two variants, different cases; None, the fixed cases. A
+    right answer scores full marks under every variant; a table of the fixed cases' answers
+    (shared by another student) does not transfer."""
+    import importlib
+
+    from coursework.engine import probe
+    from coursework.engine.testing import graded
+
+    inputs = units.module(nb, "hidden").INPUTS[n]
+    assert inputs(A) == inputs(A) and inputs(None) == inputs(None)
+    assert len({json.dumps(inputs(v), sort_keys=True) for v in (None, A, B)}) == 3
+    source = {v: checks.probe_source(nb, "out.json", variant=v) for v in (None, A, B)}
+    assert source[A] == checks.probe_source(nb, "out.json", variant=A)
+    assert len(set(source.values())) == 3
+    right = importlib.import_module(f"coursework.{units.folder(nb)}.test_unit").CASES[n].right
+    (name, function), = right.items()
+    points = {t.number: t.points for t in units.tasks(nb)}[n]
+    for v in (None, A, B):
+        verdict = graded(nb, right, variant=v)[n]
+        assert (verdict.points, verdict.status) == (points, "pass"), verdict.message
+    if not all("args" in c for c in inputs(None)["cases"]):
+        return  # a generator-seeded task: its properties are checked, not values
+
+    def key(args: object) -> str:
+        return json.dumps(probe.data(args))
+
+    table = {key(probe.decode(c["args"])): function(*probe.decode(c["args"]))
+             for c in inputs(None)["cases"]}
+
+    def copied(*args: object) -> object:
+        return table[key(list(args))]
+
+    assert graded(nb, {name: copied}, variant=None)[n].points == points
+    for v in (A, B):
+        verdict = graded(nb, {name: copied}, variant=v)[n]
+        assert verdict.points < points and "raised KeyError" in verdict.message
+
+
+REFERENCED = [(nb, n) for nb, n in DECIDE if nb != "05_early_stopping"]  # 05: no margin
+
+
+@pytest.mark.parametrize(("nb", "n"), REFERENCED, ids=[f"{nb}:task{n}" for nb, n in REFERENCED])
+def test_the_reference_bound_holds_for_the_reference_solution_and_not_for_weak_runs(
+        nb: str, n: int) -> None:
+    """The hidden bound of a decide task is what the reference solution's chosen model scores
+    when the probe evaluates it again (its recorded answers), with room for seed noise; runs
+    that the grader measures far below the recipe fail it, whatever their own histories say."""
+    import gzip
+    import importlib
+
+    from coursework.engine.testing import carrying, fake_run, graded
+
+    with gzip.open(NOTEBOOK_ANSWERS, "rt", encoding="utf-8") as f:
+        answers = json.load(f)[f"solutions/{nb}"]["answers"]
+    verdict, = [v for v in checks.judge(nb, answers) if v.key.endswith(f"task{n}")]
+    assert "reaches the task's recipe on validation: passed" in verdict.message
+    choice = units.module(nb, "spec").CHOICE[n]
+    got = answers["tasks"][str(n)]["choice"]["value"]
+    chosen, = [r for r in got["runs"] if decide.same_key(r["key"], got["best"])]
+    score = chosen["eval"]["val"][choice.metric.removeprefix("val_")]
+    source = (units.ROOT / units.folder(nb) / "hidden.py").read_text(encoding="utf-8")
+    bound = float(re.search(r"reference=([0-9.]+)\)", source).group(1))
+    room = score - bound if choice.higher_is_better else bound - score
+    assert room >= (0.1 if choice.higher_is_better else 0.2), (score, bound)
+
+    right = importlib.import_module(f"coursework.{units.folder(nb)}.test_unit").CASES[n].right
+    weak = carrying({k: fake_run(0.2, 0.9) for k in right[choice.runs]}, choice)
+    ns = {**right, choice.runs: weak}
+    verdict = graded(nb, ns)[n]
+    assert "reaches the task's recipe on validation: failed" in verdict.message
+    assert "short of what the task's recipe reaches" in verdict.message
 
 
 # --------------------------------------------------------------------------- written tasks

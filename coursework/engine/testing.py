@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import functools
 import io
 import json
@@ -200,6 +201,75 @@ def fake_run(strength: float, wrong: float = 0.0, *, part: str = "val", epochs: 
             "accuracy": [min(1.0, acc + 0.05)] * epochs,
             "val_accuracy": [acc - 0.01 * (epochs - 1 - i) for i in range(epochs)]}
     return Run("fake", hist, model)
+
+
+class _KerasLike:
+    """A layer or optimizer that describes itself as Keras does (``get_config``)."""
+
+    def __init__(self, **config: Any) -> None:
+        self.config = config
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self.config)
+
+
+#: stand-ins named as the Keras classes the readers look for
+Dense = type("Dense", (_KerasLike,), {})
+Dropout = type("Dropout", (_KerasLike,), {})
+BatchNormalization = type("BatchNormalization", (_KerasLike,), {})
+SGD = type("SGD", (_KerasLike,), {})
+
+_SAME = object()
+
+
+def _built_with(reads: Any, value: Any) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
+    """What a model built (and compiled) with ``value`` for reader(s) ``reads`` reports:
+    its first Dense layer's config, its other layers, its optimizer's config."""
+    if isinstance(reads, (list, tuple)):
+        dense: dict[str, Any] = {}
+        layers: list[Any] = []
+        opt: dict[str, Any] = {}
+        for r, v in zip(reads, value, strict=True):
+            d, ls, o = _built_with(r, v)
+            dense.update(d)
+            layers += ls
+            opt.update(o)
+        return dense, layers, opt
+    if reads == "units":
+        return {"units": value}, [], {}
+    if reads == "l2":
+        return {"kernel_regularizer": {"class_name": "L2", "config": {"l2": value}}
+                if value else None}, [], {}
+    if reads == "dropout":
+        return {}, [Dropout(rate=value)] if value else [], {}
+    if reads == "momentum":
+        return {}, [], {"momentum": value, "learning_rate": 0.01}
+    if reads == "learning_rate":
+        return {}, [], {"learning_rate": {"class_name": "CosineDecay",
+                                          "config": {"initial_learning_rate": value}}}
+    if reads == "initializer":
+        name, _, std = value.partition("(stddev=")
+        return {"kernel_initializer": {"class_name": name, "config": {
+            "stddev": float(std.rstrip(")"))} if std else {}}}, [], {}
+    if reads == "batch_norm":
+        return {}, [BatchNormalization()] if value else [], {}
+    raise ValueError(f"reads must name a reader of coursework.engine.probe, got {reads!r}")
+
+
+def carrying(runs: dict[Any, Run], choice: Any, value: Any = _SAME) -> dict[Any, Run]:
+    """Copies of ``runs`` whose models report (as Keras models do) the hyperparameter of
+    their key, as ``choice.reads`` reads it; or ``value`` for every run (the late-binding
+    bug: every run was built with the last candidate)."""
+    out = {}
+    for key, run in runs.items():
+        want = key if value is _SAME else value
+        want = dict(choice.labels).get(want, want)
+        dense, layers, opt = _built_with(choice.reads, want)
+        model = copy.copy(run.model)
+        model.layers = [Dense(**dense), *layers, Dense(units=10)]
+        model.optimizer = SGD(**opt)
+        out[key] = Run(run.name, run.history, model)
+    return out
 
 
 def es_run(strength: float, patience: int, best_epoch: int) -> Run:

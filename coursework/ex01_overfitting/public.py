@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx, close, diagnose, fmt_list
-from coursework.ex01_overfitting.spec import CHOICE, PUBLIC_INPUTS
+from coursework.ex01_overfitting.spec import PUBLIC_INPUTS
 from coursework.ex01_overfitting.tables import EXPECTED
 
 
@@ -38,12 +37,3 @@ def check_2(c: Ctx) -> str:
         c.fail(f"gap_big = {gap:.3f} is small: the big net should memorize the noisy training "
                "labels (train accuracy near 1). Did you train the big net for the full epochs?")
     return f"gap_big = {gap:.3f}: the big net memorized its training set."
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_width = {best} has the lowest last val_xent of "
-                         "your runs, and your models score what their histories say.")

@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 
 from coursework import SelfCheckError, check_task
-from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, graded, mistakes, run
+from coursework.engine.testing import (
+    Case,
+    UnitTests,
+    WrittenCase,
+    carrying,
+    fake_run,
+    graded,
+    mistakes,
+    run,
+)
 from coursework.ex01_overfitting import hidden
+from coursework.ex01_overfitting.spec import CHOICE
 
 NOTEBOOK = "01_overfitting"
 
@@ -18,7 +28,7 @@ def count_ok(sizes):
 HIST = dict(accuracy=[0.5, 0.9, 0.99], val_accuracy=[0.5, 0.8, 0.75],
             xent=[1.5, 0.5, 0.1], val_xent=[1.5, 1.0, 1.2])
 GAP = 0.99 - 0.75
-RUNS = {4: fake_run(0.5), 16: fake_run(4.0), 64: fake_run(3.0)}
+RUNS = carrying({4: fake_run(0.5), 16: fake_run(4.0), 64: fake_run(3.0)}, CHOICE[4])
 RUN_BIG = fake_run(1.0)
 
 
@@ -41,6 +51,8 @@ CASES = {
     3: WrittenCase("The net learns the wrong labels by heart; wider layers give it more room to "
                    "do so, the other three give it less room or less time."),
     4: Case({"runs_width": RUNS, "best_width": 16, "run_big": RUN_BIG}, mistakes(
+        ({"runs_width": carrying(RUNS, CHOICE[4], 64), "best_width": 16, "run_big": RUN_BIG},
+         "every run was trained with the same width"),
         ({"runs_width": RUNS, "best_width": 4, "run_big": RUN_BIG}, "the best width is 16"),
         ({"runs_width": {4: RUNS[4], 16: RUNS[16]}, "best_width": 16, "run_big": RUN_BIG},
          "no run for width 64"),

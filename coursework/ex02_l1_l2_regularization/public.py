@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx, diagnose
-from coursework.ex02_l1_l2_regularization.spec import CHOICE, PUBLIC_INPUTS, public_layers
+from coursework.ex02_l1_l2_regularization.spec import PUBLIC_INPUTS, public_layers
 from coursework.ex02_l1_l2_regularization.tables import EXPECTED
 
 
@@ -54,12 +53,3 @@ def check_2(c: Ctx) -> str:
                       "layer's"] = float(np.mean(np.abs(out) < 1e-3))
         c.fail(diagnose(share, measured, mistakes, "sparse_share", atol=1e-6))
     return f"sparse_share = {share:.2f} of the hidden weights are (almost) exactly zero."
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_l2 = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

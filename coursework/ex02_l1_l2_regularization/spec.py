@@ -38,4 +38,4 @@ PUBLIC_INPUTS = {"l2_penalty": [(21, 0.01)], "l1_penalty": [(22, 0.003)]}
 
 
 CHOICE = {4: Choice(runs="runs_l2", best="best_l2", candidates=(0.0, 1e-4, 1e-3, 1e-2),
-                     what="lambda", metric="val_xent")}
+                     what="lambda", metric="val_xent", reads="l2")}

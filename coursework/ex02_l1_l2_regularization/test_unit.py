@@ -6,7 +6,16 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, mistakes, worst_key
+from coursework.engine.testing import (
+    Case,
+    UnitTests,
+    WrittenCase,
+    carrying,
+    fake_run,
+    mistakes,
+    worst_key,
+)
+from coursework.ex02_l1_l2_regularization.spec import CHOICE
 
 NOTEBOOK = "02_l1_l2_regularization"
 
@@ -30,8 +39,8 @@ NO_L1 = SimpleNamespace(layers=[SimpleNamespace(kernel=KERNEL, bias=BIAS,
                                                 kernel_regularizer=None), OUT])
 
 PENALTIES = {"l2_penalty": l2_ok, "l1_penalty": l1_ok}
-RUNS = {0.0: fake_run(1.0), 1e-4: fake_run(0.8, penalty=0.5), 1e-3: fake_run(4.0, penalty=2.0),
-        1e-2: fake_run(2.5, penalty=3.0)}
+RUNS = carrying({0.0: fake_run(1.0), 1e-4: fake_run(0.8, penalty=0.5),
+                 1e-3: fake_run(4.0, penalty=2.0), 1e-2: fake_run(2.5, penalty=3.0)}, CHOICE[4])
 
 
 CASES = {
@@ -61,6 +70,8 @@ CASES = {
     3: WrittenCase("The gradient of lam*|w| keeps its size as w shrinks, so it pushes unneeded "
                    "weights all the way to zero; 2*lam*w fades with w, so L2 only shrinks them."),
     4: Case({"runs_l2": RUNS, "best_l2": 1e-3}, mistakes(
+        ({"runs_l2": carrying(RUNS, CHOICE[4], 0.01), "best_l2": 1e-3},
+         "every run was trained with the same lambda"),
         ({"runs_l2": RUNS, "best_l2": 0.0}, "val_loss, which includes the penalty"),
         ({"runs_l2": {str(k): v for k, v in RUNS.items()}, "best_l2": "0.001"},
          "key each run by its lambda"),

@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex03_momentum.spec import CHOICE, PUBLIC_INPUTS, RATE_GRIDS
+from coursework.ex03_momentum.spec import PUBLIC_INPUTS, RATE_GRIDS
 from coursework.ex03_momentum.tables import EXPECTED
 
 
@@ -90,12 +89,3 @@ def check_3(c: Ctx) -> str:
                "did you run the rotated valley with angle=45?")
     return ("momentum does not notice the rotation; Adam, even with its best rate, needs "
             f"{tuned[('adam', 45)][1]} steps instead of {tuned[('adam', 0)][1]}.")
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_momentum = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

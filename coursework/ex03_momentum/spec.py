@@ -30,4 +30,4 @@ RATE_GRIDS = {"momentum": [0.002, 0.005, 0.01, 0.02], "adam": [0.03, 0.1, 0.3, 1
 
 CHOICE = {4: Choice(runs="runs_momentum", best="best_momentum",
                      candidates=(0.0, 0.5, 0.9, 0.99),
-                     what="momentum", metric="val_xent")}
+                     what="momentum", metric="val_xent", reads="momentum")}

@@ -10,11 +10,12 @@ from coursework.engine.testing import (
     UnitTests,
     WrittenCase,
     best_key,
+    carrying,
     fake_run,
     graded,
     mistakes,
 )
-from coursework.ex03_momentum.spec import RATE_GRIDS
+from coursework.ex03_momentum.spec import CHOICE, RATE_GRIDS
 from helpers.landscapes import Quadratic, steps_to_reach
 
 NOTEBOOK = "03_momentum"
@@ -81,8 +82,10 @@ SLOW = dict(TUNED)
 SLOW[("adam", 45)] = ([lr for lr in RATE_GRIDS["adam"] if lr != TUNED[("adam", 45)][0]][0],
                       TUNED[("adam", 45)][1])
 
-RUNS = {0.0: fake_run(0.5), 0.5: fake_run(1.5), 0.9: fake_run(4.0), 0.99: fake_run(3.5)}
-RUNS_LEAK = {k: fake_run(r.model.strength, 0.3, part="test") for k, r in RUNS.items()}
+RUNS = carrying({0.0: fake_run(0.5), 0.5: fake_run(1.5), 0.9: fake_run(4.0),
+                 0.99: fake_run(3.5)}, CHOICE[4])
+RUNS_LEAK = carrying({k: fake_run(r.model.strength, 0.3, part="test") for k, r in RUNS.items()},
+                     CHOICE[4])
 
 
 CASES = {
@@ -101,6 +104,8 @@ CASES = {
         ({"tuned": list(TUNED.items()), "run_path": run_path_ok}, "should be a dict"),
     )),
     4: Case({"runs_momentum": RUNS, "best_momentum": 0.9}, mistakes(
+        ({"runs_momentum": carrying(RUNS, CHOICE[4], 0.99), "best_momentum": 0.9},
+         "every run was trained with the same momentum"),
         ({"runs_momentum": RUNS, "best_momentum": 0.99}, "the best momentum is 0.9"),
         ({"runs_momentum": RUNS_LEAK, "best_momentum": best_key(RUNS_LEAK)},
          "matches the TEST split"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx, close, diagnose
-from coursework.ex04_learning_rate_decay.spec import CHOICE, PUBLIC_INPUTS
+from coursework.ex04_learning_rate_decay.spec import PUBLIC_INPUTS
 from coursework.ex04_learning_rate_decay.tables import EXPECTED
 
 
@@ -57,12 +56,3 @@ def _check_log(c: Ctx) -> str:
 
 def check_2(c: Ctx) -> str:
     return f"{_check_opt(c)} {_check_log(c)}"
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_lr = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

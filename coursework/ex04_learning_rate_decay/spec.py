@@ -28,4 +28,5 @@ PUBLIC_INPUTS = {1: [{"lr0": 0.1, "rate": 0.5, "decay_steps": 100,
 
 
 CHOICE = {4: Choice(runs="runs_lr", best="best_lr", candidates=(0.01, 0.1, 1.0, 10.0),
-                     what="initial rate", metric="val_xent")}
+                     what="initial rate", metric="val_xent",
+                     reads="learning_rate")}

@@ -6,7 +6,16 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, mistakes, run
+from coursework.engine.testing import (
+    Case,
+    UnitTests,
+    WrittenCase,
+    carrying,
+    fake_run,
+    mistakes,
+    run,
+)
+from coursework.ex04_learning_rate_decay.spec import CHOICE
 
 NOTEBOOK = "04_learning_rate_decay"
 
@@ -19,7 +28,8 @@ def decay_ok(step, lr0, rate, decay_steps, staircase=False):
 LRS = [0.08, 0.05, 0.03, 0.02]
 OPT = SimpleNamespace(learning_rate=0.01)
 LOG = {"run_decay": run(lr=LRS), "final_lr": LRS[-1]}
-RUNS = {0.01: fake_run(0.5), 0.1: fake_run(2.5), 1.0: fake_run(4.0), 10.0: fake_run(0.0)}
+RUNS = carrying({0.01: fake_run(0.5), 0.1: fake_run(2.5), 1.0: fake_run(4.0),
+                 10.0: fake_run(0.0)}, CHOICE[4])
 RUNS[10.0].history["val_xent"][-1] = float("nan")
 
 
@@ -44,6 +54,8 @@ CASES = {
     3: WrittenCase("The constant rate ends lower: by the last epochs the schedule had cut the "
                    "rate to a small fraction of it while the loss was still falling fast."),
     4: Case({"runs_lr": RUNS, "best_lr": 1.0}, mistakes(
+        ({"runs_lr": carrying(RUNS, CHOICE[4], 10.0), "best_lr": 1.0},
+         "every run was trained with the same initial rate"),
         ({"runs_lr": RUNS, "best_lr": 10.0}, "diverged (NaN)"),
         ({"runs_lr": RUNS, "best_lr": 0.1}, "the best initial rate is 1"),
     )),

@@ -11,13 +11,14 @@ from coursework.engine.judge import (
     Bad,
     Check,
     close,
-    decide_checks,
+    decide_task,
     function_checks,
     integer,
     number,
     outcome,
     series,
-    spec_input,
+    stopped_as_asked,
+    variant_rng,
 )
 from coursework.ex05_early_stopping import spec
 
@@ -66,10 +67,37 @@ _HIDDEN = [(([1.0, 0.9, 0.8, 0.7, 0.6], 2), "hidden case: a loss that never stop
            (([0.9, 0.8, 0.85, 0.7], 1), "hidden case: patience 1"),
            (([0.5, 0.5, 0.5, 0.5, 0.5], 3), "hidden case: a flat loss (ties do not improve)"),
            ((_LONG, 5), "hidden case: a long noisy curve, patience 5")]
-_CASES1 = [{"args": [list(L), p]} for L, p in spec.PUBLIC_INPUTS[1]] + \
-    [{"args": [list(L), p]} for (L, p), _ in _HIDDEN]
-_NAMES1 = [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))] + \
-    [name for _, name in _HIDDEN]
+
+
+def hidden_curves(variant: str | None) -> list[tuple[tuple[list[float], int], str]]:
+    """The hidden cases of task 1: the fixed ones, or a student's own (the same kinds of
+    curve, other values) drawn from the variant."""
+    if variant is None:
+        return _HIDDEN
+    rng = variant_rng(variant, "05_early_stopping:task1")
+    n = int(rng.integers(5, 9))
+    falling = sorted(rng.uniform(0.2, 1.5, n).round(3).tolist(), reverse=True)
+    a, b = sorted(rng.uniform(0.3, 1.0, 2).round(3).tolist(), reverse=True)
+    rise = [round(a + 0.2, 3), a, round(a + 0.05, 3), b]  # falls, rises once, falls again
+    flat = [round(float(rng.uniform(0.2, 1.0)), 3)] * int(rng.integers(4, 8))
+    m = int(rng.integers(25, 40))
+    long = (np.linspace(1.0, 0.3, m) + rng.normal(0, 0.08, m)).round(3).tolist()
+    return [((falling, int(rng.integers(2, 4))), _HIDDEN[0][1]),
+            ((rise, 1), _HIDDEN[1][1]),
+            ((flat, int(rng.integers(2, len(flat)))), _HIDDEN[2][1]),
+            ((long, 5), _HIDDEN[3][1])]
+
+
+def cases_1(variant: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """The probe's cases of task 1 (public, then hidden) and their names."""
+    hidden = hidden_curves(variant)
+    return ([{"args": [list(L), p]} for L, p in spec.PUBLIC_INPUTS[1]]
+            + [{"args": [list(L), p]} for (L, p), _ in hidden],
+            [f"public example {i + 1}" for i in range(len(spec.PUBLIC_INPUTS[1]))]
+            + [name for _, name in hidden])
+
+
+_CASES1, _NAMES1 = cases_1(None)
 
 
 def _read_pair(value: Any, expected: Any, what: str) -> tuple[int, int]:
@@ -82,8 +110,9 @@ def probe_1(rt, inp):
     return {"calls": rt.calls("early_stopping_epochs", inp["cases"])}
 
 
-def judge_1(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES1, _NAMES1, early_stopping_ref, ES_MISTAKES,
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
+    cases, names = cases_1(variant)
+    return function_checks(answer, cases, names, early_stopping_ref, ES_MISTAKES,
                            _read_pair, same=lambda a, b: tuple(a) == tuple(b))
 
 
@@ -147,7 +176,7 @@ def judge_2(answer: Any) -> list[Check]:
     return checks
 
 
-INPUTS = {1: {"cases": _CASES1}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"cases": cases_1(variant)[0]}}
 
 
 def public_tables() -> dict[int, Any]:
@@ -158,39 +187,4 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 4: decide
 
-
-def probe_4(rt, inp):
-    return {"choice": rt.choice(inp["spec"])}
-
-
-def _stopped_as_asked(got: Any) -> Check:
-    """Each run that stopped early did so `patience` epochs after its best epoch."""
-    name = "hidden check: every run stopped as EarlyStopping(patience) on val_xent does"
-    wrong = []
-    for r in got.get("runs", []) if isinstance(got, dict) else []:
-        key = r.get("key") if isinstance(r, dict) else None
-        hist = r.get("history") if isinstance(r, dict) else None
-        s = hist.get("val_xent") if isinstance(hist, dict) else None
-        if not isinstance(key, int) or isinstance(key, bool) or not isinstance(s, list) or not s:
-            return Check(name, 0.0, "the runs could not be read")
-        try:
-            values = [number(v, "val_xent") for v in s]
-        except Bad:
-            return Check(name, 0.0, "the runs could not be read")
-        best_epoch = min(range(len(values)), key=lambda i: (values[i], i)) + 1
-        if len(values) < 100 and len(values) - best_epoch != key:
-            wrong.append(key)
-    if wrong:
-        return Check(name, 0.0, f"the run(s) for patience {', '.join(map(str, wrong))} did not "
-                     "stop `patience` epochs after their best val_xent: monitor 'val_xent' "
-                     "with the patience of the run")
-    return Check(name, 1.0)
-
-
-def judge_4(answer: Any) -> list[Check]:
-    checks, got = decide_checks(answer, spec.CHOICE[4])
-    checks.append(_stopped_as_asked(got))
-    return checks
-
-
-INPUTS[4] = spec_input(spec.CHOICE[4])
+probe_4, judge_4, INPUTS[4] = decide_task(spec.CHOICE[4], extra=stopped_as_asked)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex05_early_stopping.spec import CHOICE, PUBLIC_INPUTS
+from coursework.ex05_early_stopping.spec import PUBLIC_INPUTS
 from coursework.ex05_early_stopping.tables import EXPECTED
 
 
@@ -47,12 +46,3 @@ def check_2(c: Ctx) -> str:
         c.fail(f"(best_epoch_es, stop_epoch_es): expected {measured} from run_es.history"
                f"[{monitor!r}], got ({best_epoch:g}, {stop_epoch:g}).{cause}")
     return f"best epoch {measured[0]}, stopped at {measured[1]}, best weights restored."
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_patience = {best} follows the rule on your own "
-                         "records, and every restored model scores its best val_xent.")

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx, close, diagnose
-from coursework.ex06_dropout.spec import CHOICE
 
 
 def check_1(c: Ctx) -> str:
@@ -70,12 +68,3 @@ def check_2(c: Ctx) -> str:
         c.fail(f"run_dropout's model has no Dropout layer (layers: {names}): build it with "
                "build_mlp(..., dropout=0.5).")
     return f"end val_xent: plain {out[0]:.3f}, dropout {out[1]:.3f}."
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_rate = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

@@ -20,4 +20,4 @@ TASKS = (
 
 
 CHOICE = {4: Choice(runs="runs_rate", best="best_rate", candidates=(0.0, 0.2, 0.5, 0.7),
-                     what="dropout rate", metric="val_xent")}
+                     what="dropout rate", metric="val_xent", reads="dropout")}

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, mistakes
+from coursework.engine.testing import Case, UnitTests, WrittenCase, carrying, fake_run, mistakes
+from coursework.ex06_dropout.spec import CHOICE
 from helpers.training import Run
 
 NOTEBOOK = "06_dropout"
@@ -32,7 +33,8 @@ H_DROP = dict(xent=[1.1, 0.4], val_xent=[0.8, 0.6], val_loss=[0.85, 0.65],
               val_accuracy=[.7, .8])
 RUN_PLAIN = Run("plain", H_PLAIN, SimpleNamespace(layers=[Dense(), Dense()]))
 RUN_DROP = Run("dropout", H_DROP, SimpleNamespace(layers=[Dense(), Dropout(), Dense()]))
-RUNS = {0.0: fake_run(1.0), 0.2: fake_run(1.5), 0.5: fake_run(4.0), 0.7: fake_run(3.0)}
+RUNS = carrying({0.0: fake_run(1.0), 0.2: fake_run(1.5), 0.5: fake_run(4.0),
+                 0.7: fake_run(3.0)}, CHOICE[4])
 
 
 CASES = {
@@ -59,6 +61,8 @@ CASES = {
     3: WrittenCase("At inference nothing is dropped or rescaled: the rescaling by 1/(1 - rate) "
                    "happened in training, so the mean activation is the same in both."),
     4: Case({"runs_rate": RUNS, "best_rate": 0.5}, mistakes(
+        ({"runs_rate": carrying(RUNS, CHOICE[4], 0.7), "best_rate": 0.5},
+         "every run was trained with the same dropout rate"),
         ({"runs_rate": RUNS, "best_rate": 0.7}, "the best dropout rate is 0.5"),
         ({"runs_rate": {**RUNS, 0.9: fake_run(1.0)}, "best_rate": 0.5},
          "not among the candidates"),

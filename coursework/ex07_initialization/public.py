@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex07_initialization.spec import CHOICE, PUBLIC_INPUTS, public_model
+from coursework.ex07_initialization.spec import PUBLIC_INPUTS, public_model
 from coursework.ex07_initialization.tables import EXPECTED
 
 
@@ -38,12 +37,3 @@ def check_2(c: Ctx) -> str:
         c.compare(got, table, "kernel_grad_norms on a 6-5-4-3 net with given weights",
                   rtol=1e-3, atol=1e-6)
     return "kernel_grad_norms gives the gradient norm of every Dense kernel, first to last."
-
-
-# --------------------------------------------------------------------------- task 3: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_3(c: Ctx) -> str:
-    return decide.check(c, CHOICE[3], "best_init = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

@@ -55,4 +55,7 @@ PUBLIC_INPUTS[2] = [_case2(5, [6, 5, 4, 3], ["tanh", "sigmoid", "linear"], 7)]
 
 CHOICE = {3: Choice(runs="runs_init", best="best_init",
                      candidates=("small", "large", "glorot", "he"),
-                     what="initialization", metric="val_xent")}
+                     what="initialization", metric="val_xent", reads="initializer",
+                     labels={"small": "RandomNormal(stddev=0.01)",
+                             "large": "RandomNormal(stddev=1)",
+                             "glorot": "GlorotNormal", "he": "HeNormal"})}

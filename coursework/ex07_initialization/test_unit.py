@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, mistakes
+from coursework.engine.testing import Case, UnitTests, WrittenCase, carrying, fake_run, mistakes
+from coursework.ex07_initialization.spec import CHOICE
 
 NOTEBOOK = "07_initialization"
 
@@ -38,8 +39,8 @@ def grad_norms_with_biases(model, x, y):
     return _norms(model, x, y, with_biases=True)
 
 
-RUNS = {"small": fake_run(0.0), "large": fake_run(0.0), "glorot": fake_run(2.0),
-        "he": fake_run(4.0)}
+RUNS = carrying({"small": fake_run(0.0), "large": fake_run(0.0), "glorot": fake_run(2.0),
+                 "he": fake_run(4.0)}, CHOICE[3])
 RUNS["large"].history["val_xent"][-1] = float("nan")
 
 
@@ -57,6 +58,8 @@ CASES = {
          "from the last layer to the first"),
     )),
     3: Case({"runs_init": RUNS, "best_init": "he"}, mistakes(
+        ({"runs_init": carrying(RUNS, CHOICE[3], 'he'), "best_init": "he"},
+         "every run was trained with the same initialization"),
         ({"runs_init": RUNS, "best_init": "large"}, "diverged (NaN)"),
         ({"runs_init": RUNS, "best_init": "glorot"}, "the best initialization is 'he'"),
     )),

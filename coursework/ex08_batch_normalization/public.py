@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex08_batch_normalization.spec import CHOICE, public_batch
+from coursework.ex08_batch_normalization.spec import public_batch
 from coursework.ex08_batch_normalization.tables import EXPECTED
 
 
@@ -24,12 +23,3 @@ def check_2(c: Ctx) -> str:
                          b["gamma"], b["beta"], b["eps"]), b["x"].shape)
     c.compare(got, EXPECTED[2][0], "batchnorm_inference on a 5x3 batch", rtol=1e-4, atol=1e-6)
     return "batchnorm_inference uses the moving mean and variance, as the layer does."
-
-
-# --------------------------------------------------------------------------- task 4: decide
-# No answer key: the learner's own runs decide (coursework.engine.decide).
-
-
-def check_4(c: Ctx) -> str:
-    return decide.check(c, CHOICE[4], "best_bn = {best} is the best by your own validation "
-                         "records, and your models score what their histories say.")

@@ -37,4 +37,5 @@ def public_batch(number: int) -> dict[str, Any]:
 
 CHOICE = {4: Choice(runs="runs_bn", best="best_bn",
                      candidates=((False, 0.1), (False, 1.0), (True, 0.1), (True, 1.0)),
-                     what="setting", metric="val_accuracy")}
+                     what="setting", metric="val_accuracy",
+                     reads=("batch_norm", "learning_rate"))}

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine.testing import Case, UnitTests, WrittenCase, fake_run, mistakes, worst_key
+from coursework.engine.testing import (
+    Case,
+    UnitTests,
+    WrittenCase,
+    carrying,
+    fake_run,
+    mistakes,
+    worst_key,
+)
+from coursework.ex08_batch_normalization.spec import CHOICE
 
 NOTEBOOK = "08_batch_normalization"
 
@@ -17,8 +26,8 @@ def bn_inf_ok(x, mm, mv, gamma, beta, eps=1e-3):
     return gamma * (x - mm) / np.sqrt(mv + eps) + beta
 
 
-RUNS = {(False, 0.1): fake_run(0.0, 0.9), (False, 1.0): fake_run(0.0, 0.9),
-        (True, 0.1): fake_run(5.0, 0.05), (True, 1.0): fake_run(5.0, 0.15)}
+RUNS = carrying({(False, 0.1): fake_run(0.0, 0.9), (False, 1.0): fake_run(0.0, 0.9),
+                 (True, 0.1): fake_run(5.0, 0.05), (True, 1.0): fake_run(5.0, 0.15)}, CHOICE[4])
 
 
 CASES = {
@@ -43,6 +52,8 @@ CASES = {
     3: WrittenCase("The printed change is rounding error: the batch mean moves with the bias, so "
                    "the mean subtraction removes it, and beta gives the shift back."),
     4: Case({"runs_bn": RUNS, "best_bn": (True, 0.1)}, mistakes(
+        ({"runs_bn": carrying(RUNS, CHOICE[4], (True, 1.0)), "best_bn": (True, 0.1)},
+         "every run was trained with the same setting"),
         ({"runs_bn": RUNS, "best_bn": (True, 1.0)}, "the best setting is (True, 0.1)"),
         ({"runs_bn": RUNS, "best_bn": worst_key(RUNS, "val_accuracy")}, "the worst value"),
         ({"runs_bn": RUNS, "best_bn": True}, "not one of the candidates"),

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from coursework.engine.judge import (
+    Beats,
     Check,
-    judge_against,
+    decide_task,
     seeded_checks,
-    spec_input,
 )
 from coursework.ex10_ablation_and_tuning import public, spec
 
@@ -69,22 +69,10 @@ def public_tables() -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- task 2: decide
 
-
-def probe_2(rt, inp):
-    return {"choice": rt.choice(inp["spec"])}
-
-
 #: seeds 0, 1, 2: the smallest rate (1.7e-4) ends 40 epochs at val_xent 0.9-1.0; the best
 #: rate reaches 0.1-0.15
-MARGIN = 0.3
-
-
-def judge_2(answer: Any) -> list[Check]:
-    return judge_against(
-        answer, spec.CHOICE[2], min(spec.RATES), MARGIN,
-        "hidden check: the chosen learning rate beats the smallest one on validation",
-        "the chosen run is not clearly below the smallest learning rate in val_xent: train "
-        "every candidate as the task says")
-
-
-INPUTS[2] = spec_input(spec.CHOICE[2])
+#: reference: the reference solution's chosen model, evaluated again by the probe (tests/data),
+#: scores val_xent (restored best epoch) 0.086 (seed 0); the bound 0.3 leaves room for seed noise
+probe_2, judge_2, INPUTS[2] = decide_task(spec.CHOICE[2], Beats(
+    min(spec.RATES), "the smallest one", 0.3, note="the chosen run is not clearly below the "
+    "smallest learning rate in val_xent: train every candidate as the task says", reference=0.3))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursework.engine import decide
 from coursework.engine.selfcheck import Ctx
-from coursework.ex10_ablation_and_tuning.spec import CHOICE
 
 
 def log_uniform_problem(values: np.ndarray, low: float, high: float, size: int) -> str:
@@ -52,9 +50,3 @@ def check_1(c: Ctx) -> str:
         c.fail("the draws do not come from `rng`: the same generator state should give the "
                "same values, another one other values. Use rng.uniform, not np.random.")
     return "log_uniform draws uniformly in the logarithm, from rng."
-
-
-def check_2(c: Ctx) -> str:
-    return decide.check(c, CHOICE[2], "best_lr = {best} has the lowest validation "
-                         "cross-entropy of your runs (their restored best epochs), and your "
-                         "models score what their histories say.")

@@ -29,4 +29,7 @@ RATES = tuple(float(r) for r in 10 ** np.random.default_rng(4).uniform(-4.0, -1.
 
 
 CHOICE = {2: Choice(runs="runs_search", best="best_lr", candidates=RATES,
-                     what="learning rate", metric="val_xent", restored=True)}
+                     what="learning rate", metric="val_xent", restored=True, reads="learning_rate",
+                     done="best_lr = {best} has the lowest validation cross-entropy of your "
+                          "runs (their restored best epochs), and your models score what their "
+                          "histories say.")}

@@ -9,11 +9,12 @@ from coursework.engine.testing import (
     UnitTests,
     WrittenCase,
     best_key,
+    carrying,
     fake_run,
     mistakes,
     worst_key,
 )
-from coursework.ex10_ablation_and_tuning.spec import RATES
+from coursework.ex10_ablation_and_tuning.spec import CHOICE, RATES
 
 NOTEBOOK = "10_ablation_and_tuning"
 
@@ -23,8 +24,8 @@ def log_uniform_ok(rng: np.random.Generator, low: float, high: float, size: int)
 
 
 SMALLEST = min(RATES)
-RUNS = {r: fake_run(0.5 if r == SMALLEST else s)
-        for r, s in zip(RATES, (3.0, 4.0, 2.0, 1.0, 3.5), strict=True)}
+RUNS = carrying({r: fake_run(0.5 if r == SMALLEST else s)
+        for r, s in zip(RATES, (3.0, 4.0, 2.0, 1.0, 3.5), strict=True)}, CHOICE[2])
 BEST = best_key(RUNS)
 
 
@@ -38,6 +39,8 @@ CASES = {
             np.log10(lo), np.log10(hi), n)}, "from `rng`"),
     )),
     2: Case({"runs_search": RUNS, "best_lr": BEST}, mistakes(
+        ({"runs_search": carrying(RUNS, CHOICE[2], RATES[-1]), "best_lr": BEST},
+         "every run was trained with the same learning rate"),
         ({"runs_search": RUNS, "best_lr": worst_key(RUNS)}, "the worst value"),
         ({"runs_search": {round(k, 3): v for k, v in RUNS.items()},
           "best_lr": round(BEST, 3)},

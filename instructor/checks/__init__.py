@@ -17,6 +17,15 @@ the code tasks only, and the grader marks the written ones as the teaching assis
 - the reference implementations, known mistakes and keys the judges use, and
   ``public_tables()``, the expected outputs the unit's generated ``tables.py`` holds.
 
+Per-student variants: a task's ``INPUTS[N]`` may be a function of the variant (a hex string,
+or None for the fixed cases), and its ``judge_N`` then takes ``variant=`` too
+(:func:`coursework.engine.judge.variant_rng`: the same variant, the same cases).
+
+A decide task (a ``Choice`` in the unit's spec) has its probe, judge and inputs from the
+engine, registered in one line: ``probe_N, judge_N, INPUTS[N] = decide_task(spec.CHOICE[N],
+...)`` (:func:`coursework.engine.judge.decide_task`); its probe is the runtime's own
+``probe_choice``.
+
 The contract with the grading engine (HELPERS.md, convention 1): :func:`notebooks`,
 :func:`tasks`, :func:`probe_source`, :func:`judge`, :func:`fingerprint`.
 ``python -m instructor.checks tables`` rewrites every unit's ``tables.py`` (``make tables``).
@@ -82,12 +91,21 @@ with open(_OUT, "w", encoding="utf-8") as _f:
 '''
 
 
+def _probe_source(fn: object, number: int) -> str:
+    """The source of a task's probe: the unit's own function, or a name for one of the
+    runtime's (a decide task's :func:`coursework.engine.probe.probe_choice`, pasted above)."""
+    if getattr(fn, "__module__", None) == probe.__name__:
+        return f"probe_{number} = {fn.__name__}"
+    return inspect.getsource(fn)
+
+
 def _program(notebook: str, variant: str | None) -> str:
     mod = module(notebook)
     numbers = [t.number for t in tasks(notebook) if t.kind == "code"]
     parts = [inspect.getsource(probe)]
-    parts += [inspect.getsource(getattr(mod, f"probe_{n}")) for n in numbers]
-    inputs = json.dumps({str(n): mod.INPUTS.get(n) for n in numbers}, sort_keys=True)
+    parts += [_probe_source(getattr(mod, f"probe_{n}"), n) for n in numbers]
+    inputs = json.dumps({str(n): judging.task_inputs(mod.INPUTS.get(n), variant)
+                         for n in numbers}, sort_keys=True)
     probes = "[" + ", ".join(f"({n}, probe_{n})" for n in numbers) + "]"
     parts.append(_MAIN.format(inputs=inputs, notebook=notebook, probes=probes))
     return "\n\n".join(parts)
@@ -134,7 +152,8 @@ def judge(notebook: str, answers: object, *, variant: str | None = None) -> list
             continue
         if isinstance(answer, Mapping) and "probe_error" in answer:
             answer = {}
-        out.append(judging.verdict(info, getattr(mod, f"judge_{info.number}"), answer))
+        out.append(judging.verdict(info, judging.for_variant(
+            getattr(mod, f"judge_{info.number}"), variant), answer))
     return out
 
 
