@@ -1,4 +1,4 @@
-"""The comparisons the public checks and the judges share: one ``close``, one ``letter``."""
+"""The comparisons the public checks and the judges share: one ``close``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["close", "letter"]
+__all__ = ["close"]
 
 
 def close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
@@ -23,16 +23,3 @@ def close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
             bool(np.allclose(a, b, rtol=rtol, atol=atol))
     except (TypeError, ValueError, OverflowError):
         return False
-
-
-def letter(x: Any, options: str) -> str | None:
-    """The chosen letter, normalized, or None when it is not one of ``options``.
-
-    Examples
-    --------
-    >>> letter(" B ", "abcd"), letter("ab", "abcd")
-    ('b', None)
-    """
-    if isinstance(x, str) and x.strip().lower() in options and len(x.strip()) == 1:
-        return x.strip().lower()
-    return None

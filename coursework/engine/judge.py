@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from coursework.engine import decide, probe
-from coursework.engine.compare import close, letter
+from coursework.engine.compare import close
 from coursework.engine.spec import Choice, Task
 
 MAX_LIST = 10_000   # longest list a judge reads (histories); longer is junk
@@ -260,19 +260,6 @@ def parts_checks(answer: Any, parts: Sequence[tuple[str, Callable[[Any], list[Ch
     if len(unsolved) == len(parts):
         raise NotSolved("; ".join(unsolved))
     return checks
-
-
-def letter_checks(answer: Any, options: str, key: str, why: Mapping[str, str]) -> list[Check]:
-    """The one check of a multiple-choice task; ``why`` explains each wrong letter."""
-    v = outcome(answer.get("answer") if isinstance(answer, Mapping) else None, "the answer")
-    chosen = letter(v, options)
-    if chosen is None:
-        return [Check("the answer is one of the letters", 0.0,
-                      f"it should be one letter from {', '.join(options)}")]
-    if chosen == key:
-        return [Check("multiple choice", 1.0)]
-    return [Check("multiple choice", 0.0, f"{chosen!r} is not the best answer. "
-                  + why.get(chosen, ""))]
 
 
 # --------------------------------------------------------------------------- variants

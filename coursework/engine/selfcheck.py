@@ -14,9 +14,9 @@ wrong: expected versus got, and the likely cause. An unsolved task (the stub sti
 
 A public check knows the expected outputs (and the outputs of known mistakes, for the
 "likely cause") of a few *public* inputs only, as data in its unit's generated
-``tables.py``; it holds no reference implementation and no answer key. A multiple choice is
-checked for its form only; a written task (kind ``"written"``) for an answer in the saved
-notebook only (:mod:`coursework.engine.written`). At grading, the hidden checks (other
+``tables.py``; it holds no reference implementation and no answer key. A written task
+(kind ``"written"``) is checked for an answer in the saved notebook only
+(:mod:`coursework.engine.written`). At grading, the hidden checks (other
 inputs, other cases) score every code task; a teaching assistant grades the written ones.
 """
 
@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from coursework.engine import compare, units, written
+from coursework.engine import units, written
 from coursework.engine.compare import close
 from coursework.engine.spec import Task
 
@@ -130,14 +130,6 @@ class Ctx:
             self.fail(f"`{name}.history` has no {missing}; recorded: {sorted(hist)}.")
         return {k: [float(x) for x in v] for k, v in hist.items()}
 
-    def letter(self, name: str, options: str) -> str:
-        """A multiple-choice answer: check its form only; the grader scores it."""
-        v = self.get(name)
-        if compare.letter(v, options) is None:
-            self.fail(f"`{name}` should be one letter from {list(options)}, got {v!r}.")
-        return (f"{name} = {v.strip().lower()!r} is recorded. A multiple choice is not "
-                "verified on your machine: the grader scores it.")
-
     def compare(self, got: Any, table: Mapping[str, Any], what: str, **tol: float) -> None:
         """Fail with expected vs got and the likely cause, unless ``got`` matches the table.
 
@@ -179,7 +171,6 @@ def _check_written(task: Task, namespace: Mapping[str, Any]) -> int:
 
 #: what a passing public check says: no points are awarded here (otter-grader#138)
 PUBLIC_PASS = "the public cases pass; at grading, hidden checks try more cases"
-FORM_ONLY = "only its form is checked here: it is scored by the grader"
 
 
 def _decide_check(notebook: str, number: int) -> Callable[[Ctx], str]:
@@ -205,9 +196,8 @@ def check_task(notebook: str, number: int, namespace: Mapping[str, Any]) -> int:
     Returns
     -------
     int
-        The task's points when the check verified the answer; 0 when it could only check
-        its form (a multiple choice: the grader scores those) or the task is a written
-        answer (a teaching assistant grades it with the rubric the check prints).
+        The task's points when the public cases pass; 0 for a written answer (a teaching
+        assistant grades it with the rubric the check prints).
 
     Raises
     ------
@@ -239,8 +229,5 @@ count_mlp_params([784, 512, 256, 10]): expected 535818, got 13.
     except Exception as err:
         raise SelfCheckError(f"Task {number} ({task.title}): the check could not run "
                              f"({type(err).__name__}: {err}).") from None
-    if task.verified:
-        print(f"✔ Task {number} ({task.title}): {message} [{PUBLIC_PASS}]")
-        return task.points
-    print(f"✔ Task {number} ({task.title}): {message} [{FORM_ONLY}]")
-    return 0
+    print(f"✔ Task {number} ({task.title}): {message} [{PUBLIC_PASS}]")
+    return task.points

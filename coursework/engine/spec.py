@@ -47,10 +47,6 @@ class Task:
         the rubric by a teaching assistant).
     rubric : tuple of RubricItem
         The rubric of a written task; empty for a code task.
-    verified : bool
-        Whether a passing public check means the answer is right on its public inputs.
-        ``False`` for a multiple choice (only the letter's form is checked on the learner's
-        machine): the grader scores those.
     """
 
     notebook: str
@@ -59,7 +55,6 @@ class Task:
     points: int
     kind: str = "code"
     rubric: tuple[RubricItem, ...] = ()
-    verified: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in ("code", "written"):

@@ -20,7 +20,6 @@ import functools
 import io
 import json
 import os
-import re
 import shutil
 import tempfile
 import zlib
@@ -57,8 +56,6 @@ class Case:
     hidden_only : dict
         Mistakes the public check cannot see (it holds no answer): ``{label: (namespace,
         words)}``; the hidden verdict contains ``words``.
-    letters : tuple, optional
-        A multiple choice: ``(variable, right letter, wrong letter)``.
     made_up_runs : bool
         The right answer's runs are made up: hidden checks of epochs or layers may fail.
     judged_here : bool
@@ -68,7 +65,6 @@ class Case:
     right: dict[str, Any]
     mistakes: dict[str, tuple[dict[str, Any], str]]
     hidden_only: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
-    letters: tuple[str, str, str] | None = None
     made_up_runs: bool = False
     judged_here: bool = True
 
@@ -86,7 +82,6 @@ class WrittenCase:
     right: dict[str, Any] = field(default_factory=dict)
     mistakes: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
     hidden_only: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
-    letters: None = None
     made_up_runs: bool = False
     judged_here: bool = False
 
@@ -339,10 +334,6 @@ def named_namespaces(nb: str, n: int, case: Case | WrittenCase) -> dict[str, dic
     out = {f"{key}:right": case.right, f"{key}:stub": unsolved(case)}
     for label, (ns, _) in {**case.mistakes, **case.hidden_only}.items():
         out[f"{key}:{label}"] = ns
-    if case.letters:
-        name, right, wrong = case.letters
-        out[f"{key}:letter right"] = {name: right}
-        out[f"{key}:letter wrong"] = {name: wrong}
     return out
 
 
@@ -385,11 +376,10 @@ class UnitTests:
             assert n not in graded(nb, {})  # no autograde verdict: a TA grades it
             return
         assert task.kind == "code"
-        assert check_task(nb, n, case.right) == (task.points if task.verified else 0)
+        assert check_task(nb, n, case.right) == task.points
         out = capsys.readouterr().out
         assert f"✔ Task {n}" in out and "point" not in out.rsplit("[", 1)[1]
-        assert ("scored by the grader" in out) == (not task.verified)
-        assert ("hidden checks try more cases" in out) == task.verified
+        assert "hidden checks try more cases" in out
         if not case.judged_here:
             return
         verdict = graded(nb, case.right)[n]
@@ -443,21 +433,6 @@ class UnitTests:
             check_task(nb, n, namespace)  # plausible: only the grader knows
             verdict = graded(nb, namespace)[n]
             assert verdict.points < points and words in verdict.message
-
-    def test_multiple_choice_is_scored_only_by_the_grader(
-            self, nb: str, n: int, case: Case, capsys: pytest.CaptureFixture[str]) -> None:
-        if case.letters is None:
-            return
-        name, key, wrong = case.letters
-        assert check_task(nb, n, {name: wrong}) == 0  # no verdict on the student's machine
-        assert "scored by the grader" in capsys.readouterr().out
-        right, bad = graded(nb, {name: key})[n], graded(nb, {name: wrong})[n]
-        assert (right.points, bad.points) == (get_task(nb, n).points, 0)
-        assert "is not the best answer" in bad.message
-        assert f"{key!r}" not in bad.message  # the feedback never gives the key away
-        public = "\n".join(units.ROOT.joinpath(units.folder(nb), part).read_text(encoding="utf-8")
-                           for part in ("spec.py", "public.py", "tables.py"))
-        assert not re.search(rf"{name}\W{{1,12}}{key}\b", public)
 
     @pytest.mark.filterwarnings("ignore::RuntimeWarning")
     def test_same_verdicts_as_before_the_units(self, nb: str, n: int, case: Case) -> None:
