@@ -167,6 +167,35 @@ def test_every_slide_fits(static_decks: tuple[str, Path], lecture: Path, tmp_pat
         "\n".join(problems)
 
 
+def test_pdf_carries_every_slide_figure_and_formula(static_decks: tuple[str, Path],
+                                                    tmp_path: Path) -> None:
+    """``make slides-pdf``'s print of lecture 01: a page per slide, every figure of the slides,
+    formulas typeset (no TeX source left in the text)."""
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("playwright.sync_api")
+    lecture = next((p for p in LECTURES if p.name.startswith("01_")), LECTURES[0])
+    url, _ = static_decks
+    pdf = slides.print_pdf(f"{url}voila/render/{lecture.name}", tmp_path / "deck.pdf",
+                           chromium=_chromium())
+    nb = nbformat.read(slides.executed(lecture), as_version=4)
+    shown = [c for c in nb.cells if slides.slide_type(c) not in ("skip", "notes")]
+    n_slides = sum(slides.slide_type(c) in ("slide", "subslide") for c in shown)
+    n_figures = sum("image/png" in o.get("data", {}) for c in shown
+                    for o in c.get("outputs", []))
+    n_formulas = sum(c.source.count("$") for c in shown if c.cell_type == "markdown")
+    reader = pypdf.PdfReader(pdf)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    images = sum(len(page.images) for page in reader.pages)
+    print(f"{lecture.name}: {len(reader.pages)} pages, {images} images, "
+          f"{n_formulas // 2} inline/display formula delimiters pairs in the markdown")
+    assert len(reader.pages) == n_slides, (len(reader.pages), n_slides)  # each fits one page
+    assert images == n_figures > 0, f"{images} images in the PDF, {n_figures} on the slides"
+    raw = re.findall(r"\$|\\[A-Za-z]{2,}", text)
+    assert not raw, f"raw TeX in the PDF: {raw[:5]}"
+    if n_formulas:
+        assert re.search("[\u2200-\u22ff\u0391-\u03c9]", text), "no typeset maths symbol"
+
+
 # --------------------------------------------------------------------------- a live deck
 
 def _tiny_deck(path: Path) -> Path:
