@@ -226,17 +226,22 @@ def _tiny_deck(path: Path) -> Path:
     return path
 
 
-def _kernels(server: subprocess.Popen) -> int:
+def _kernel_procs(server: subprocess.Popen) -> list:
     import psutil
 
-    count = 0
+    found = []
     for child in psutil.Process(server.pid).children(recursive=True):
         try:
-            count += child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(
-                child.cmdline())
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(
+                    child.cmdline()):
+                found.append(child)
         except psutil.Error:  # ended meanwhile
             continue
-    return count
+    return found
+
+
+def _kernels(server: subprocess.Popen) -> int:
+    return len(_kernel_procs(server))
 
 
 def _rss_mb(server: subprocess.Popen) -> float:
@@ -245,29 +250,86 @@ def _rss_mb(server: subprocess.Popen) -> float:
     return psutil.Process(server.pid).memory_info().rss / 1e6
 
 
+def _state(server: subprocess.Popen, log: Path) -> str:
+    """What the server and its kernels are doing, for a failure message."""
+    import psutil
+
+    lines = [f"load average {os.getloadavg()}"]
+    for k in _kernel_procs(server):
+        try:
+            cpu = k.cpu_times()
+            lines.append(f"kernel pid {k.pid}: {k.status()}, up {time.time() - k.create_time():.0f}"
+                         f" s, cpu {cpu.user + cpu.system:.1f} s")
+        except psutil.Error:
+            continue
+    tail = [ln for ln in log.read_text().splitlines()
+            if ln.strip() and "favicon" not in ln and "not trusted" not in ln][-25:]
+    return "\n".join(lines + ["voila log (end):", *tail])
+
+
 def _close(tab) -> None:  # noqa: ANN001
     """Leave the page as a closing tab does (its unload handler runs), then close it."""
     tab.goto("about:blank")
     tab.close()
 
 
-def _wait(predicate, timeout_s: float, what: str) -> float:  # noqa: ANN001
+def _wait(predicate, timeout_s: float, what: str, explain=None) -> float:  # noqa: ANN001
     start = time.monotonic()
     while not predicate():
         if time.monotonic() - start > timeout_s:
-            raise AssertionError(f"{what}: not within {timeout_s:.0f} s")
+            raise AssertionError(f"{what}: not within {timeout_s:.0f} s"
+                                 + ("\n" + explain() if explain else ""))
         time.sleep(0.5)
     return time.monotonic() - start
 
 
-@pytest.mark.live  # hung or counted a closing tab's kernel under make test's load: make test-live
+def _pool_kernel_ready(url: str, log: Path) -> bool:
+    """The kernel waiting in Voila's pool has run the notebook and is idle.
+
+    Voila logs "filled" when the pool's kernel has *started*; the notebook then runs in it.
+    A page opened before that run ends waits for it (the cold-start time, not the preheated
+    one), so the first-slide budget is measured once the kernel is idle twice in a row, one
+    second apart, with no activity in between.
+    """
+    import json
+    import urllib.request
+
+    text = log.read_text()
+    started = re.findall(r"Kernel started: ([0-9a-f-]{36})", text)
+    if not started or "Executing notebook" not in text.split(started[-1], 1)[1]:
+        return False
+    seen = []
+    for _ in range(2):
+        with urllib.request.urlopen(f"{url}api/kernels/{started[-1]}", timeout=10) as r:
+            model = json.load(r)
+        seen.append((model["execution_state"], model["last_activity"]))
+        time.sleep(1)
+    return seen[0] == seen[1] and seen[0][0] == "idle"
+
+
+# Gated (make test-live, --run-live), not in make test: under load (two busy loops on top of
+# other work, load per core 5-6) a kernel Voila starts for the deck can stay idle for good right
+# after "Executing notebook with kernel" (nbclient's kernel_info request never answered: the
+# kernel sleeps at 1.3 s of CPU, the server still answers HTTP), and the page that takes it never
+# shows. Seen in 2 of 6 runs: with the old waits at the first page (10 min, killed), with these
+# in cycle 1 (both the page's kernel and the pool's refill stuck, _state() in the message). The 4
+# passing runs took 59-226 s (152 s and 226 s at load 5.5 and 6.2 per core).
+@pytest.mark.live
 def test_live_deck(tmp_path: Path) -> None:
+    """Budgets: :data:`FIRST_SLIDE_S` and :data:`REDRAW_S` hold on a quiet machine; on a
+    busy one they are multiplied by the load per core (1-minute load average / cores, at
+    least 1), so the assertion is the quiet budget when the machine is quiet and the same
+    ratio to the machine's load otherwise."""
     sync_api = pytest.importorskip("playwright.sync_api")
     shots = _shots(tmp_path)
     nb = _tiny_deck(tmp_path / "98_live.ipynb")
     server, url, log = _serve(nb, tmp_path, preheat=True)
+
+    def explain() -> str:
+        return _state(server, log)
+
     try:
-        _wait(lambda: "is filled with 1 kernel" in log.read_text(), 300, "the preheated kernel")
+        _wait(lambda: _pool_kernel_ready(url, log), 300, "the preheated kernel's run", explain)
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS,
                                          headless=True)
@@ -275,7 +337,14 @@ def test_live_deck(tmp_path: Path) -> None:
             factor = _load_factor()
             start = time.monotonic()
             page.goto(url, wait_until="commit")
-            page.wait_for_selector(".reveal.ready", state="visible", timeout=600_000)
+            try:
+                page.wait_for_selector(".reveal.ready", state="visible", timeout=180_000)
+            except sync_api.TimeoutError:
+                page.screenshot(path=str(shots / "live-0-not-ready.png"))
+                raise AssertionError("the first slide did not show within 180 s; the page: "
+                                     + page.evaluate("() => document.readyState + ' | ' + "
+                                                     "document.body.innerText.slice(-300)")
+                                     + "\n" + explain()) from None
             first = time.monotonic() - start
             print(f"first slide after {first:.2f} s (load per core {factor:.1f})")
             assert "Using pre-heated kernel" in log.read_text(), "the page ran the notebook"
@@ -314,25 +383,30 @@ def test_live_deck(tmp_path: Path) -> None:
             # closed tabs leave no kernel: two tabs, closed as a person closes them
             second = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             second.goto(url, wait_until="commit")
-            second.wait_for_selector(".widget-interact", state="attached", timeout=600_000)
+            second.wait_for_selector(".widget-interact", state="attached", timeout=300_000)
             for tab in (page, second):
                 _close(tab)
-            gone = _wait(lambda: _kernels(server) <= 1, 120, "the kernels of the closed tabs")
+            gone = _wait(lambda: _kernels(server) <= 1, 120, "the kernels of the closed tabs",
+                         explain)
             print(f"kernels of two closed tabs shut down after {gone:.1f} s")
 
             # ten open / close cycles: the server's memory stays flat, kernels do not pile up
             rss = [_rss_mb(server)]
             most = 0
-            for _ in range(10):
+            for cycle in range(10):
                 tab = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
                 tab.goto(url, wait_until="commit")
-                tab.wait_for_selector(".reveal.ready", state="attached", timeout=600_000)
-                tab.wait_for_selector(".widget-interact", state="attached", timeout=120_000)
+                try:
+                    tab.wait_for_selector(".widget-interact", state="attached",
+                                          timeout=300_000)
+                except sync_api.TimeoutError:
+                    raise AssertionError(f"cycle {cycle + 1}: no widget within 300 s\n"
+                                         + explain()) from None
                 most = max(most, _kernels(server))
                 _close(tab)
-                _wait(lambda: _kernels(server) <= 1, 60, "the kernel of the closed tab")
+                _wait(lambda: _kernels(server) <= 1, 90, f"cycle {cycle + 1}: the kernel of "
+                      "the closed tab", explain)
                 rss.append(_rss_mb(server))
-            _wait(lambda: _kernels(server) <= 1, 120, "the kernels after ten cycles")
             print("server memory over ten cycles (MB):", [round(r) for r in rss])
             assert most <= 2, f"{most} kernels at once: closed tabs' kernels pile up"
             assert rss[-1] - rss[1] <= FLAT_MB, f"the server grew {rss[-1] - rss[1]:.0f} MB"
