@@ -313,7 +313,8 @@ def _pool_kernel_ready(url: str, log: Path) -> bool:
 # kernel sleeps at 1.3 s of CPU, the server still answers HTTP), and the page that takes it never
 # shows. Seen in 2 of 6 runs: with the old waits at the first page (10 min, killed), with these
 # in cycle 1 (both the page's kernel and the pool's refill stuck, _state() in the message). The 4
-# passing runs took 59-226 s (152 s and 226 s at load 5.5 and 6.2 per core).
+# passing runs under the busy loops took 95-226 s (152 s and 226 s at load 5.5 and 6.2 per core,
+# over the 3 minutes a make test item may take); without them (load 4.9 per core) 59 s.
 @pytest.mark.live
 def test_live_deck(tmp_path: Path) -> None:
     """Budgets: :data:`FIRST_SLIDE_S` and :data:`REDRAW_S` hold on a quiet machine; on a
