@@ -312,11 +312,13 @@ def _pool_kernel_ready(url: str, log: Path) -> bool:
 # the deck can hang for good: with voila --debug, the kernel ran the deck to the end (its
 # display_data, comm messages, status idle) but the page never got the rest of the HTML and never
 # opened its websocket ("Connecting to kernel" never logged for it), so .reveal.ready never shows:
-# a race in Voila 0.5.13's hand-over of a preheated kernel in mid-run (VoilaHandler.get_generator:
-# rendered_cache, render_task, the continued generator). Seen in 2 of 6 runs of this test (with
-# the old waits at the first page, 10 min until killed; in cycle 1) and at the 3rd opening of a
-# stress loop (/tmp harness, 2 tabs at once). Each tab now opens once the pool's kernel is idle.
-# The 4 passing runs under the busy loops took 95-226 s (152 s and 226 s at load 5.5 and 6.2 per
+# the fault is in Voila 0.5.13's hand-over of a preheated kernel to the page's request
+# (VoilaHandler.get_generator: rendered_cache, render_task, the continued generator), not in the
+# kernel. Seen in 2 of 6 runs of this test (with the old waits at the first page, 10 min until
+# killed; in cycle 1) and at the 3rd opening of a stress loop (a harness, 2 tabs at once). Each
+# tab now opens once the pool's kernel is idle, which does NOT prevent it: of 2 runs since, one
+# passed (152 s) and one hung in cycle 4 with a kernel that had been idle before the tab opened.
+# The passing runs under the busy loops took 95-226 s (152 s and 226 s at load 5.5 and 6.2 per
 # core, over the 3 minutes a make test item may take); without them (load 4.9 per core) 59 s.
 @pytest.mark.live
 def test_live_deck(tmp_path: Path) -> None:
@@ -385,8 +387,8 @@ def test_live_deck(tmp_path: Path) -> None:
             page.screenshot(path=str(shots / "live-2-play.png"))
 
             # closed tabs leave no kernel: two tabs, closed as a person closes them. Each tab is
-            # opened once the pool's kernel has run the deck: a page that takes a kernel still
-            # running it can hang in Voila 0.5.13 (see the note at the marker)
+            # opened once the pool's kernel has run the deck (the preheated case the budget is
+            # about; see the note at the marker for the hang this does not prevent)
             _wait(lambda: _pool_kernel_ready(url, log), 300, "the refilled kernel's run", explain)
             second = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             second.goto(url, wait_until="commit")
