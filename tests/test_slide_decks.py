@@ -308,8 +308,9 @@ def _pool_kernel_ready(url: str, log: Path) -> bool:
 
 
 # Gated (make test-live, --run-live), not in make test. Under load (two busy loops on top of other
-# work, load per core 5-6) a page that takes the pool's kernel while that kernel is still running
-# the deck can hang for good: with voila --debug, the kernel ran the deck to the end (its
+# work, load per core 5-6) a page that takes the pool's kernel can hang for good (first seen
+# with kernels still running the deck, later also with an idle one): with voila --debug, the
+# kernel ran the deck to the end (its
 # display_data, comm messages, status idle) but the page never got the rest of the HTML and never
 # opened its websocket ("Connecting to kernel" never logged for it), so .reveal.ready never shows:
 # the fault is in Voila 0.5.13's hand-over of a preheated kernel to the page's request
