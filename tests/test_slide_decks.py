@@ -317,8 +317,9 @@ def _pool_kernel_ready(url: str, log: Path) -> bool:
 # (VoilaHandler.get_generator: rendered_cache, render_task, the continued generator), not in the
 # kernel. Seen in 2 of 6 runs of this test (with the old waits at the first page, 10 min until
 # killed; in cycle 1) and at the 3rd opening of a stress loop (a harness, 2 tabs at once). Each
-# tab now opens once the pool's kernel is idle, which does NOT prevent it: of 2 runs since, one
-# passed (152 s) and one hung in cycle 4 with a kernel that had been idle before the tab opened.
+# tab now opens once the pool's kernel is idle, which does NOT prevent it: of 3 runs since, two
+# passed (152 s, 92 s) and one hung in cycle 4 with a kernel that had been idle before the tab
+# opened.
 # The passing runs under the busy loops took 95-226 s (152 s and 226 s at load 5.5 and 6.2 per
 # core, over the 3 minutes a make test item may take); without them (load 4.9 per core) 59 s.
 @pytest.mark.live
