@@ -7,14 +7,20 @@ Conventions kept in every figure of the course:
 - axes labelled with units, a legend, large fonts.
 
 Functions return the matplotlib ``Figure`` and never change global settings.
+
+Font sizes: the course's (:data:`FONT_SIZES`) unless the matplotlib configuration sets its own
+(a ``matplotlibrc``, ``plt.style.use``, ``plt.rcParams``): the slide deck's kernel reads
+``instructor/jupyter-data/slides-matplotlibrc``, so the same plots get bigger labels on the
+slides while the notebook keeps the course's sizes (:data:`STYLE` looks the sizes up on use).
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -24,20 +30,53 @@ __all__ = [
     "plot_history",
     "plot_images",
     "plot_weight_histograms",
+    "FONT_SIZES",
     "STYLE",
 ]
 
-STYLE: dict[str, Any] = {
+#: the course's font sizes (points), used where the matplotlib configuration keeps its defaults
+FONT_SIZES: dict[str, float] = {
     "font.size": 12,
     "axes.titlesize": 13,
     "axes.labelsize": 12,
     "legend.fontsize": 10,
+}
+_LOOK: dict[str, Any] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "figure.dpi": 90,
 }
+
+
+class _Style(Mapping[str, Any]):
+    """The course's matplotlib settings, for ``plt.rc_context(STYLE)``.
+
+    The look (grid, spines, dpi) is fixed; each font size of :data:`FONT_SIZES` is the
+    current ``rcParams`` value when the configuration changed it from matplotlib's default
+    (the slide deck's ``matplotlibrc``), else the course's size. Looked up on every use.
+    """
+
+    def __getitem__(self, key: str) -> Any:
+        if key in FONT_SIZES:
+            current = mpl.rcParams[key]
+            return current if current != mpl.rcParamsDefault[key] else FONT_SIZES[key]
+        return _LOOK[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*FONT_SIZES, *_LOOK])
+
+    def __len__(self) -> int:
+        return len(FONT_SIZES) + len(_LOOK)
+
+    def __repr__(self) -> str:
+        return f"STYLE({dict(self)!r})"
+
+
+#: ``plt.rc_context(STYLE)``: the course's look, and its font sizes unless a configuration
+#: (the slide deck's) sets its own
+STYLE: Mapping[str, Any] = _Style()
 
 # Colour-blind-safe palette (Okabe-Ito, then Tableau) and the course's fixed names.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -283,7 +322,8 @@ def plot_images(
                 if pred is not None:
                     text += f" → {pred[i]}"
                     color = "black" if pred[i] == y[i] else "red"
-                ax.set_title(text, fontsize=11, color=color)
+                ax.set_title(text, fontsize=mpl.rcParams["font.size"] * 11 / 12,
+                             color=color)  # 11 pt next to the course's 12
         if title:
             fig.suptitle(title)
         fig.tight_layout()

@@ -332,14 +332,86 @@ def static_deck(executed_path: str | os.PathLike[str], folder: str | os.PathLike
     return out
 
 
+#: seconds the PDF waits for the page to typeset its formulas
+TYPESET_S = 120
+#: JS: the text of the slides' markdown that formulas left as TeX (empty: every formula typeset)
+RAW_TEX_JS = r"""() => {
+    const raw = [], tex = /\$|\\[(\[]|\\[A-Za-z]{2,}/;
+    for (const md of document.querySelectorAll('.reveal .slides .jp-RenderedMarkdown')) {
+        const walk = document.createTreeWalker(md, NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            if (n.parentElement.closest('mjx-container, code, pre, aside.notes')) continue;
+            if (tex.test(n.textContent)) raw.push(n.textContent.trim().slice(0, 60));
+        }
+    }
+    return raw;
+}"""
+
+
+def print_pdf(page_url: str, out: str | os.PathLike[str], *,
+              chromium: str = "/usr/bin/chromium", timeout_s: float = 600) -> Path:
+    """Print the deck at ``page_url`` (a served static deck) to ``out`` with Chromium.
+
+    Opens the deck in reveal.js's print view (``?print-pdf``: each slide on a page of its own,
+    a taller slide continued on the next page), waits until the outputs are drawn, every picture
+    is loaded and every formula typeset (MathJax, in the page), then prints one slide per page.
+
+    Raises
+    ------
+    RuntimeError
+        If formulas are still raw TeX after :data:`TYPESET_S` (named in the message).
+    """
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    out = Path(out)
+    sep = "&" if "?" in page_url else "?"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(page_url + sep + "print-pdf", wait_until="commit",
+                      timeout=timeout_s * 1000)
+            page.wait_for_selector(".reveal.ready", state="attached", timeout=timeout_s * 1000)
+            # Voila shows the cells once every output is drawn; then pictures and formulas
+            page.wait_for_function(
+                "() => { const r = document.querySelector('#rendered_cells');"
+                " return r !== null && getComputedStyle(r).display !== 'none'; }",
+                timeout=timeout_s * 1000, polling=500)
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('.reveal img'))"
+                ".every(i => i.complete && i.naturalWidth > 0)",
+                timeout=timeout_s * 1000, polling=500)
+            wait_tex = min(timeout_s, TYPESET_S)
+            deadline = time.monotonic() + wait_tex
+            while raw := page.evaluate(RAW_TEX_JS):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"formulas not typeset after {wait_tex:.0f} s: {raw[:3]}")
+                page.wait_for_timeout(500)
+            page.wait_for_timeout(1000)  # the last layout pass
+            # reveal's pages are the slide plus its margin (1331 x 747 for 1280 x 720)
+            width, height = page.evaluate(
+                "() => { const p = document.querySelector('.pdf-page');"
+                " return [p.offsetWidth, p.offsetHeight]; }")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(path=str(out), width=f"{width}px", height=f"{height}px",
+                     print_background=True)
+        finally:
+            browser.close()
+    return out
+
+
 def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
               *, chromium: str = "/usr/bin/chromium", timeout_s: float = 600,
               executed_copy: str | os.PathLike[str] | None = None) -> Path:
     """The slides of a lecture as a PDF: Chromium's print of the deck, one slide per page.
 
-    The deck is the executed copy (:func:`executed`, no second run) served as a static deck;
-    reveal.js's print view (``?print-pdf``) lays every slide out on pages of 1280 x 720, and a
-    slide taller than that continues on the next page instead of being cut.
+    The deck is the executed copy (:func:`executed`, no second run) served as a static deck
+    (its figures are the notebook's: the deck's bigger plot labels need a live deck) and
+    printed by :func:`print_pdf`: every figure, formulas typeset, a slide taller than the page
+    continued on the next page instead of being cut.
 
     ``executed_copy``: an executed notebook to print instead of the cache's copy.
 
@@ -354,8 +426,6 @@ def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | No
     import time
     import urllib.error
     import urllib.request
-
-    from playwright.sync_api import sync_playwright
 
     path = Path(notebook)
     out = Path(out) if out is not None else (
@@ -385,30 +455,7 @@ def write_pdf(notebook: str | os.PathLike[str], out: str | os.PathLike[str] | No
                         raise RuntimeError("the slide server did not start: " + (
                             Path(tmp) / "voila.log").read_text()[-2000:]) from None
                     time.sleep(0.5)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=chromium, headless=True,
-                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-                page = browser.new_page(viewport={"width": 1280, "height": 720})
-                page.goto(url + "?print-pdf", wait_until="commit", timeout=timeout_s * 1000)
-                page.wait_for_selector(".reveal.ready", state="attached",
-                                       timeout=timeout_s * 1000)
-                # Voila shows the cells once every output is drawn; then formulas and pictures
-                page.wait_for_function(
-                    "() => { const r = document.querySelector('#rendered_cells');"
-                    " return r !== null && getComputedStyle(r).display !== 'none'; }",
-                    timeout=timeout_s * 1000, polling=500)
-                page.wait_for_timeout(5000)
-                # Voila's cell container is one screen high: make it as high as the pages
-                page.evaluate(
-                    "() => { const pages = document.querySelectorAll('.pdf-page');"
-                    " let h = 0; pages.forEach(p => { h += p.offsetHeight; });"
-                    " const r = document.querySelector('#rendered_cells');"
-                    " r.style.height = h + 'px'; document.body.style.height = h + 'px'; }")
-                out.parent.mkdir(parents=True, exist_ok=True)
-                page.pdf(path=str(out), width="1280px", height="720px", print_background=True,
-                         prefer_css_page_size=True)
-                browser.close()
+            print_pdf(url, out, chromium=chromium, timeout_s=timeout_s)
         finally:
             server.terminate()
             try:

@@ -167,6 +167,35 @@ def test_every_slide_fits(static_decks: tuple[str, Path], lecture: Path, tmp_pat
         "\n".join(problems)
 
 
+def test_pdf_carries_every_slide_figure_and_formula(static_decks: tuple[str, Path],
+                                                    tmp_path: Path) -> None:
+    """``make slides-pdf``'s print of lecture 01: a page per slide, every figure of the slides,
+    formulas typeset (no TeX source left in the text)."""
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("playwright.sync_api")
+    lecture = next((p for p in LECTURES if p.name.startswith("01_")), LECTURES[0])
+    url, _ = static_decks
+    pdf = slides.print_pdf(f"{url}voila/render/{lecture.name}", tmp_path / "deck.pdf",
+                           chromium=_chromium())
+    nb = nbformat.read(slides.executed(lecture), as_version=4)
+    shown = [c for c in nb.cells if slides.slide_type(c) not in ("skip", "notes")]
+    n_slides = sum(slides.slide_type(c) in ("slide", "subslide") for c in shown)
+    n_figures = sum("image/png" in o.get("data", {}) for c in shown
+                    for o in c.get("outputs", []))
+    n_formulas = sum(c.source.count("$") for c in shown if c.cell_type == "markdown")
+    reader = pypdf.PdfReader(pdf)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    images = sum(len(page.images) for page in reader.pages)
+    print(f"{lecture.name}: {len(reader.pages)} pages, {images} images, "
+          f"{n_formulas // 2} inline/display formula delimiters pairs in the markdown")
+    assert len(reader.pages) == n_slides, (len(reader.pages), n_slides)  # each fits one page
+    assert images == n_figures > 0, f"{images} images in the PDF, {n_figures} on the slides"
+    raw = re.findall(r"\$|\\[A-Za-z]{2,}", text)
+    assert not raw, f"raw TeX in the PDF: {raw[:5]}"
+    if n_formulas:
+        assert re.search("[\u2200-\u22ff\u0391-\u03c9]", text), "no typeset maths symbol"
+
+
 # --------------------------------------------------------------------------- a live deck
 
 def _tiny_deck(path: Path) -> Path:
@@ -197,17 +226,22 @@ def _tiny_deck(path: Path) -> Path:
     return path
 
 
-def _kernels(server: subprocess.Popen) -> int:
+def _kernel_procs(server: subprocess.Popen) -> list:
     import psutil
 
-    count = 0
+    found = []
     for child in psutil.Process(server.pid).children(recursive=True):
         try:
-            count += child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(
-                child.cmdline())
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(
+                    child.cmdline()):
+                found.append(child)
         except psutil.Error:  # ended meanwhile
             continue
-    return count
+    return found
+
+
+def _kernels(server: subprocess.Popen) -> int:
+    return len(_kernel_procs(server))
 
 
 def _rss_mb(server: subprocess.Popen) -> float:
@@ -216,29 +250,94 @@ def _rss_mb(server: subprocess.Popen) -> float:
     return psutil.Process(server.pid).memory_info().rss / 1e6
 
 
+def _state(server: subprocess.Popen, log: Path) -> str:
+    """What the server and its kernels are doing, for a failure message."""
+    import psutil
+
+    lines = [f"load average {os.getloadavg()}"]
+    for k in _kernel_procs(server):
+        try:
+            cpu = k.cpu_times()
+            lines.append(f"kernel pid {k.pid}: {k.status()}, up {time.time() - k.create_time():.0f}"
+                         f" s, cpu {cpu.user + cpu.system:.1f} s")
+        except psutil.Error:
+            continue
+    tail = [ln for ln in log.read_text().splitlines()
+            if ln.strip() and "favicon" not in ln and "not trusted" not in ln][-25:]
+    return "\n".join(lines + ["voila log (end):", *tail])
+
+
 def _close(tab) -> None:  # noqa: ANN001
     """Leave the page as a closing tab does (its unload handler runs), then close it."""
     tab.goto("about:blank")
     tab.close()
 
 
-def _wait(predicate, timeout_s: float, what: str) -> float:  # noqa: ANN001
+def _wait(predicate, timeout_s: float, what: str, explain=None) -> float:  # noqa: ANN001
     start = time.monotonic()
     while not predicate():
         if time.monotonic() - start > timeout_s:
-            raise AssertionError(f"{what}: not within {timeout_s:.0f} s")
+            raise AssertionError(f"{what}: not within {timeout_s:.0f} s"
+                                 + ("\n" + explain() if explain else ""))
         time.sleep(0.5)
     return time.monotonic() - start
 
 
-@pytest.mark.live  # hung or counted a closing tab's kernel under make test's load: make test-live
+def _pool_kernel_ready(url: str, log: Path) -> bool:
+    """The kernel waiting in Voila's pool has run the notebook and is idle.
+
+    Voila logs "filled" when the pool's kernel has *started*; the notebook then runs in it.
+    A page opened before that run ends waits for it (the cold-start time, not the preheated
+    one), so the first-slide budget is measured once the kernel is idle twice in a row, one
+    second apart, with no activity in between.
+    """
+    import json
+    import urllib.request
+
+    text = log.read_text()
+    started = re.findall(r"Kernel started: ([0-9a-f-]{36})", text)
+    if not started or "Executing notebook" not in text.split(started[-1], 1)[1]:
+        return False
+    seen = []
+    for _ in range(2):
+        with urllib.request.urlopen(f"{url}api/kernels/{started[-1]}", timeout=10) as r:
+            model = json.load(r)
+        seen.append((model["execution_state"], model["last_activity"]))
+        time.sleep(1)
+    return seen[0] == seen[1] and seen[0][0] == "idle"
+
+
+# Gated (make test-live, --run-live), not in make test. Under load (two busy loops on top of other
+# work, load per core 5-6) a page that takes the pool's kernel can hang for good (first seen
+# with kernels still running the deck, later also with an idle one): with voila --debug, the
+# kernel ran the deck to the end (its
+# display_data, comm messages, status idle) but the page never got the rest of the HTML and never
+# opened its websocket ("Connecting to kernel" never logged for it), so .reveal.ready never shows:
+# the fault is in Voila 0.5.13's hand-over of a preheated kernel to the page's request
+# (VoilaHandler.get_generator: rendered_cache, render_task, the continued generator), not in the
+# kernel. Seen in 2 of 6 runs of this test (with the old waits at the first page, 10 min until
+# killed; in cycle 1) and at the 3rd opening of a stress loop (a harness, 2 tabs at once). Each
+# tab now opens once the pool's kernel is idle, which does NOT prevent it: of 3 runs since, two
+# passed (152 s, 92 s) and one hung in cycle 4 with a kernel that had been idle before the tab
+# opened.
+# The passing runs under the busy loops took 95-226 s (152 s and 226 s at load 5.5 and 6.2 per
+# core, over the 3 minutes a make test item may take); without them (load 4.9 per core) 59 s.
+@pytest.mark.live
 def test_live_deck(tmp_path: Path) -> None:
+    """Budgets: :data:`FIRST_SLIDE_S` and :data:`REDRAW_S` hold on a quiet machine; on a
+    busy one they are multiplied by the load per core (1-minute load average / cores, at
+    least 1), so the assertion is the quiet budget when the machine is quiet and the same
+    ratio to the machine's load otherwise."""
     sync_api = pytest.importorskip("playwright.sync_api")
     shots = _shots(tmp_path)
     nb = _tiny_deck(tmp_path / "98_live.ipynb")
     server, url, log = _serve(nb, tmp_path, preheat=True)
+
+    def explain() -> str:
+        return _state(server, log)
+
     try:
-        _wait(lambda: "is filled with 1 kernel" in log.read_text(), 300, "the preheated kernel")
+        _wait(lambda: _pool_kernel_ready(url, log), 300, "the preheated kernel's run", explain)
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS,
                                          headless=True)
@@ -246,7 +345,14 @@ def test_live_deck(tmp_path: Path) -> None:
             factor = _load_factor()
             start = time.monotonic()
             page.goto(url, wait_until="commit")
-            page.wait_for_selector(".reveal.ready", state="visible", timeout=600_000)
+            try:
+                page.wait_for_selector(".reveal.ready", state="visible", timeout=180_000)
+            except sync_api.TimeoutError:
+                page.screenshot(path=str(shots / "live-0-not-ready.png"))
+                raise AssertionError("the first slide did not show within 180 s; the page: "
+                                     + page.evaluate("() => document.readyState + ' | ' + "
+                                                     "document.body.innerText.slice(-300)")
+                                     + "\n" + explain()) from None
             first = time.monotonic() - start
             print(f"first slide after {first:.2f} s (load per core {factor:.1f})")
             assert "Using pre-heated kernel" in log.read_text(), "the page ran the notebook"
@@ -282,28 +388,38 @@ def test_live_deck(tmp_path: Path) -> None:
             assert redraw <= REDRAW_S * factor, f"redraw {redraw:.2f} s > {REDRAW_S} s x {factor}"
             page.screenshot(path=str(shots / "live-2-play.png"))
 
-            # closed tabs leave no kernel: two tabs, closed as a person closes them
+            # closed tabs leave no kernel: two tabs, closed as a person closes them. Each tab is
+            # opened once the pool's kernel has run the deck (the preheated case the budget is
+            # about; see the note at the marker for the hang this does not prevent)
+            _wait(lambda: _pool_kernel_ready(url, log), 300, "the refilled kernel's run", explain)
             second = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             second.goto(url, wait_until="commit")
-            second.wait_for_selector(".widget-interact", state="attached", timeout=600_000)
+            second.wait_for_selector(".widget-interact", state="attached", timeout=300_000)
             for tab in (page, second):
                 _close(tab)
-            gone = _wait(lambda: _kernels(server) <= 1, 120, "the kernels of the closed tabs")
+            gone = _wait(lambda: _kernels(server) <= 1, 120, "the kernels of the closed tabs",
+                         explain)
             print(f"kernels of two closed tabs shut down after {gone:.1f} s")
 
             # ten open / close cycles: the server's memory stays flat, kernels do not pile up
             rss = [_rss_mb(server)]
             most = 0
-            for _ in range(10):
+            for cycle in range(10):
+                _wait(lambda: _pool_kernel_ready(url, log), 300,
+                      f"cycle {cycle + 1}: the refilled kernel's run", explain)
                 tab = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
                 tab.goto(url, wait_until="commit")
-                tab.wait_for_selector(".reveal.ready", state="attached", timeout=600_000)
-                tab.wait_for_selector(".widget-interact", state="attached", timeout=120_000)
+                try:
+                    tab.wait_for_selector(".widget-interact", state="attached",
+                                          timeout=300_000)
+                except sync_api.TimeoutError:
+                    raise AssertionError(f"cycle {cycle + 1}: no widget within 300 s\n"
+                                         + explain()) from None
                 most = max(most, _kernels(server))
                 _close(tab)
-                _wait(lambda: _kernels(server) <= 1, 60, "the kernel of the closed tab")
+                _wait(lambda: _kernels(server) <= 1, 90, f"cycle {cycle + 1}: the kernel of "
+                      "the closed tab", explain)
                 rss.append(_rss_mb(server))
-            _wait(lambda: _kernels(server) <= 1, 120, "the kernels after ten cycles")
             print("server memory over ten cycles (MB):", [round(r) for r in rss])
             assert most <= 2, f"{most} kernels at once: closed tabs' kernels pile up"
             assert rss[-1] - rss[1] <= FLAT_MB, f"the server grew {rss[-1] - rss[1]:.0f} MB"

@@ -221,3 +221,32 @@ def test_docs_name_the_slides_command_and_only_real_menus() -> None:
         text = (ROOT / doc).read_text(encoding="utf-8")
         assert "make slides NB=01" in text, f"{doc} must say how to start the slides"
         assert "Reveal Slideshow" not in text, f"{doc} still sends lecturers to jupyterlab-rise"
+
+
+def test_the_decks_matplotlibrc_reaches_the_course_plots() -> None:
+    """The deck's font sizes reach helpers.plots (functions and STYLE); the notebook keeps the
+    course's sizes."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    runs = {"plain": {"xent": [1.0, 0.5], "val_xent": [1.0, 0.6]}}
+
+    def sizes() -> tuple[float, float, float]:
+        fig = plots.plot_history(runs, "xent")
+        ax = fig.axes[0]
+        found = (ax.xaxis.label.get_size(), ax.get_legend().get_texts()[0].get_size(),
+                 fig.axes[0].get_xticklabels()[0].get_size())
+        plt.close(fig)
+        return found
+
+    with mpl.rc_context():
+        mpl.rcdefaults()  # the notebook: matplotlib's defaults
+        assert dict(plots.STYLE)["axes.labelsize"] == 12
+        assert sizes() == (12, 10, 12)
+    deck = mpl.rc_params_from_file(str(slides.MATPLOTLIBRC), use_default_template=False)
+    with mpl.rc_context(fname=str(slides.MATPLOTLIBRC)):
+        assert plots.STYLE["axes.labelsize"] == deck["axes.labelsize"] > 12
+        assert sizes() == (deck["axes.labelsize"], deck["legend.fontsize"],
+                           deck["xtick.labelsize"])
