@@ -1,17 +1,7 @@
 """Argument checks shared by every helper: each error names the argument and its bad value.
 
-One place for the rules, so ``build_mlp(dropout=1.0)``, ``ToyMLP(dropout=1.0)`` and
-``add_label_noise(y, 1.0)`` fail with the same sentence. NumPy only; nothing happens at import.
-
-Examples
---------
->>> from helpers.validate import integer, rate
->>> integer("epochs", 3)
-3
->>> rate("dropout", 1.0)
-Traceback (most recent call last):
-...
-ValueError: dropout must be a rate in [0, 1), got 1.0
+One place for the rules, so ``build_mlp(dropout=1.0)`` and ``ToyMLP(dropout=1.0)`` fail with
+the same sentence: ``ValueError: dropout must be a rate in [0, 1), got 1.0``.
 """
 
 from __future__ import annotations
@@ -28,7 +18,7 @@ T = TypeVar("T")
 
 
 def integer(name: str, value: object, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``.
+    """``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``.
 
     Raises
     ------
@@ -46,23 +36,12 @@ def _is_real(value: object) -> bool:
 
 
 def number(name: str, value: object, minimum: float = 0.0, *, strict: bool = False) -> float:
-    """Return ``value`` as a ``float`` if it is a finite real number ``>= minimum``.
-
-    Parameters
-    ----------
-    name : str
-        The argument's name, for the message.
-    value : object
-        What the caller passed.
-    minimum : float
-        The smallest value allowed.
-    strict : bool
-        Require ``value > minimum`` instead of ``>=``.
+    """``value`` as a ``float`` if it is a finite number ``>= minimum`` (``>`` if ``strict``).
 
     Raises
     ------
     ValueError
-        ``"{name} must be a number >= {minimum}, got {value!r}"`` (``>`` when ``strict``).
+        ``"{name} must be a number >= {minimum}, got {value!r}"``.
     """
     if not _is_real(value) or value < minimum or (strict and value == minimum):
         raise ValueError(f"{name} must be a number {'>' if strict else '>='} {minimum:g}, "
@@ -71,7 +50,7 @@ def number(name: str, value: object, minimum: float = 0.0, *, strict: bool = Fal
 
 
 def rate(name: str, value: object) -> float:
-    """Return ``value`` as a ``float`` if it is a rate in ``[0, 1)`` (dropout, label noise).
+    """``value`` as a ``float`` if it is a rate in ``[0, 1)`` (dropout, label noise).
 
     Raises
     ------
@@ -84,7 +63,7 @@ def rate(name: str, value: object) -> float:
 
 
 def one_of(name: str, value: T, options: Sequence[Any]) -> T:
-    """Return ``value`` if it is one of ``options``.
+    """``value`` if it is one of ``options``.
 
     Raises
     ------
