@@ -439,13 +439,13 @@ def test_hidden_cases_depend_on_the_variant(nb: str, n: int) -> None:
     assert source[A] == checks.probe_source(nb, "out.json", variant=A)
     assert len(set(source.values())) == 3
     right = importlib.import_module(f"coursework.{units.folder(nb)}.test_unit").CASES[n].right
-    (name, function), = right.items()
     points = {t.number: t.points for t in units.tasks(nb)}[n]
     for v in (None, A, B):
         verdict = graded(nb, right, variant=v)[n]
         assert (verdict.points, verdict.status) == (points, "pass"), verdict.message
-    if not all("args" in c for c in inputs(None)["cases"]):
-        return  # a generator-seeded task: its properties are checked, not values
+    if len(right) > 1 or not all("args" in c for c in inputs(None).get("cases", [{}])):
+        return  # generator-seeded, other inputs or several functions: the unit's tests copy
+    (name, function), = right.items()
 
     def key(args: object) -> str:
         return json.dumps(probe.data(args))

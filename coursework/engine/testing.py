@@ -446,3 +446,46 @@ class UnitTests:
                 v = graded(nb, namespace)[n]
                 got = {"points": v.points, "status": v.status, "message": v.message}
                 assert got == want["hidden"], name
+
+
+def check_variants(nb: str, n: int, right: dict[str, Any],
+                   variants: tuple[str, ...] = ("0a1b2c3d" * 8, "9f8e7d6c" * 8, "5e" * 32)
+                   ) -> None:
+    """Per-student hidden cases of task ``n``: the same variant gives the same probe inputs,
+    two variants different ones; the ``right`` functions score full marks under every variant;
+    functions that answer from a table of the fixed cases' results (an answer shared by
+    another student) score full with the fixed cases and lose points under every variant."""
+    from coursework.engine import judge, probe
+    from instructor import checks
+
+    inputs = units.module(nb, "hidden").INPUTS[n]
+    seen = [json.dumps(judge.task_inputs(inputs, v), sort_keys=True) for v in (None, *variants)]
+    assert seen == [json.dumps(judge.task_inputs(inputs, v), sort_keys=True)
+                    for v in (None, *variants)]
+    assert len(set(seen)) == len(seen), "two variants share their hidden cases"
+    assert checks.probe_source(nb, "o.json", variant=variants[0]) \
+        == checks.probe_source(nb, "o.json", variant=variants[0])
+    points = {t.number: t.points for t in units.tasks(nb)}[n]
+    for v in (None, *variants):
+        verdict = graded(nb, right, variant=v)[n]
+        assert (verdict.points, verdict.status) == (points, "pass"), (v, verdict.message)
+    tables: dict[str, dict[str, Any]] = {name: {} for name in right}
+
+    def key(args: tuple, kwargs: dict) -> str:
+        return json.dumps(probe.data([list(args), kwargs]), sort_keys=True)
+
+    def recording(name: str) -> Any:
+        def f(*args: Any, **kwargs: Any) -> Any:
+            tables[name][key(args, kwargs)] = out = right[name](*args, **kwargs)
+            return out
+        return f
+
+    def copied(name: str) -> Any:
+        return lambda *args, **kwargs: tables[name][key(args, kwargs)]
+
+    graded(nb, {name: recording(name) for name in right}, variant=None)
+    table = {name: copied(name) for name in right}
+    assert graded(nb, table, variant=None)[n].points == points
+    for v in variants:
+        verdict = graded(nb, table, variant=v)[n]
+        assert verdict.points < points and "raised KeyError" in verdict.message, verdict.message

@@ -17,6 +17,7 @@ from coursework.engine.judge import (
     number,
     outcome,
     parts_checks,
+    variant_seed,
 )
 from coursework.ex02_l1_l2_regularization import spec
 
@@ -76,16 +77,22 @@ def _cases(name: str, hidden: list) -> tuple[list, list]:
     return cases, names
 
 
-_CASES1, _NAMES1 = _cases("l2_penalty", [
-    (_layers(121, (6, 3, 2, 4)), 0.5, "hidden case: three layers of other sizes, lam = 0.5"),
-    (_layers(122, (10, 1)), 1e-4, "hidden case: one layer, a tiny lam"),
-    (_layers(123, (4, 8), shift=-1.0), 0.02, "hidden case: mostly negative weights"),
-])
-_CASES2, _NAMES2 = _cases("l1_penalty", [
-    (_layers(221, (6, 3, 2, 4)), 0.5, "hidden case: three layers of other sizes, lam = 0.5"),
-    (_layers(222, (10, 1)), 1e-4, "hidden case: one layer, a tiny lam"),
-    (_layers(223, (4, 8), shift=-1.0), 0.02, "hidden case: mostly negative weights"),
-])
+_HIDDEN = [((6, 3, 2, 4), 0.0, 0.5, "hidden case: three layers of other sizes, lam = 0.5"),
+           ((10, 1), 0.0, 1e-4, "hidden case: one layer, a tiny lam"),
+           ((4, 8), -1.0, 0.02, "hidden case: mostly negative weights")]
+
+
+def cases_1(variant: str | None) -> dict[str, tuple[list, list]]:
+    """The probe's cases of task 1 (public, then hidden) and their names, per function: the
+    fixed hidden layers (seeds 121-123, 221-223), or a student's own (the same sizes, shifts
+    and lam, other weights) drawn from the variant."""
+    out = {}
+    for name, base in (("l2_penalty", 120), ("l1_penalty", 220)):
+        out[name] = _cases(name, [
+            (_layers(variant_seed(variant, f"02_l1_l2_regularization:task1:{name}", base + i),
+                     sizes, shift), lam, label)
+            for i, (sizes, shift, lam, label) in enumerate(_HIDDEN, start=1)])
+    return out
 
 
 def _read_number(value: Any, expected: Any, what: str) -> float:
@@ -96,13 +103,14 @@ def probe_1(rt, inp):
     return {"l2": rt.calls("l2_penalty", inp["l2"]), "l1": rt.calls("l1_penalty", inp["l1"])}
 
 
-def judge_1(answer: Any) -> list[Check]:
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
     if not isinstance(answer, dict):
         raise Bad("the probe's answer is malformed")
+    (c1, n1), (c2, n2) = cases_1(variant)["l2_penalty"], cases_1(variant)["l1_penalty"]
     return parts_checks(answer, [
-        ("l2_penalty", lambda a: function_checks({"calls": a.get("l2")}, _CASES1, _NAMES1,
+        ("l2_penalty", lambda a: function_checks({"calls": a.get("l2")}, c1, n1,
                                                  l2_ref, L2_MISTAKES, _read_number), 2),
-        ("l1_penalty", lambda a: function_checks({"calls": a.get("l1")}, _CASES2, _NAMES2,
+        ("l1_penalty", lambda a: function_checks({"calls": a.get("l1")}, c2, n2,
                                                  l1_ref, L1_MISTAKES, _read_number), 1)])
 
 
@@ -153,7 +161,8 @@ def judge_2(answer: Any) -> list[Check]:
                   "" if kernel.shape == (64, 128) else "build the net the task describes")]
 
 
-INPUTS = {1: {"l2": _CASES1, "l1": _CASES2}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"l2": cases_1(variant)["l2_penalty"][0],
+                                             "l1": cases_1(variant)["l1_penalty"][0]}}
 
 
 def public_tables() -> dict[str, Any]:

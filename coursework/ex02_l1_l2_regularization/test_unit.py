@@ -99,3 +99,11 @@ def test_a_layer_shaped_object_with_zero_weights_scores_nothing() -> None:
         assert "no weight away from zero" in str(err)
     verdict = graded(NOTEBOOK, ns)[2]
     assert (verdict.points, verdict.status) == (0, "fail"), verdict.message
+
+
+def test_the_hidden_layers_are_per_student() -> None:
+    """Same variant, same layers; two variants, other layers; the right penalties score full
+    under every variant; a table of the fixed cases' penalties does not transfer."""
+    from coursework.engine.testing import check_variants
+
+    check_variants(NOTEBOOK, 1, PENALTIES)

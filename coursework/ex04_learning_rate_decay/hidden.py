@@ -17,6 +17,7 @@ from coursework.engine.judge import (
     outcome,
     parts_checks,
     series,
+    variant_rng,
 )
 from coursework.ex04_learning_rate_decay import spec
 
@@ -39,7 +40,8 @@ DECAY_MISTAKES = {
     "multiply by lr0": lambda s, lr0, r, d, staircase: decay_ref(s, 1.0, r, d, staircase),
 }
 
-_GROUPS = [(g, f"public example {i + 1}") for i, g in enumerate(spec.PUBLIC_INPUTS[1])] + [
+_PUBLIC = [(g, f"public example {i + 1}") for i, g in enumerate(spec.PUBLIC_INPUTS[1])]
+_HIDDEN = [
     ({"lr0": 0.05, "rate": 0.9, "decay_steps": 30, "steps": [0, 1, 29, 30, 31, 95, 300],
       "staircase": False}, "hidden case: other rate and decay_steps"),
     ({"lr0": 0.05, "rate": 0.9, "decay_steps": 30, "steps": [0, 1, 29, 30, 31, 95, 300],
@@ -47,6 +49,30 @@ _GROUPS = [(g, f"public example {i + 1}") for i, g in enumerate(spec.PUBLIC_INPU
     ({"lr0": 1.0, "rate": 0.1, "decay_steps": 7, "steps": [3, 7, 14, 700],
       "staircase": True}, "hidden case: a steep decay over many steps"),
 ]
+
+
+def groups_1(variant: str | None) -> list[tuple[dict[str, Any], str]]:
+    """The probe's groups of task 1 (public, then hidden) and their names: the fixed hidden
+    groups, or a student's own (the same kinds: a smooth decay, the same in stairs around the
+    stair edges, a steep decay over many steps) drawn from the variant."""
+    if variant is None:
+        return _PUBLIC + _HIDDEN
+    rng = variant_rng(variant, "04_learning_rate_decay:task1")
+    lr0 = round(float(rng.uniform(0.01, 0.2)), 3)
+    rate = round(float(rng.uniform(0.6, 0.95)), 2)
+    d = int(rng.integers(10, 60))
+    steps = [0, 1, d - 1, d, d + 1, 3 * d + int(rng.integers(1, d)), 10 * d]
+    steep = int(rng.integers(3, 12))
+    return _PUBLIC + [
+        ({"lr0": lr0, "rate": rate, "decay_steps": d, "steps": steps, "staircase": False},
+         _HIDDEN[0][1]),
+        ({"lr0": lr0, "rate": rate, "decay_steps": d, "steps": steps, "staircase": True},
+         _HIDDEN[1][1]),
+        ({"lr0": round(float(rng.uniform(0.5, 2.0)), 2),
+          "rate": round(float(rng.uniform(0.05, 0.3)), 2), "decay_steps": steep,
+          "steps": [steep // 2, steep, 2 * steep, 100 * steep], "staircase": True},
+         _HIDDEN[2][1]),
+    ]
 
 
 def _rates(f: Any, g: dict[str, Any]) -> list[float]:
@@ -62,12 +88,13 @@ def probe_1(rt, inp):
     return {"rates": [rt.outcome(rates, g) for g in inp["groups"]]}
 
 
-def judge_1(answer: Any) -> list[Check]:
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
+    groups = groups_1(variant)
     rates = answer.get("rates") if isinstance(answer, dict) else None
-    if not isinstance(rates, list) or len(rates) != len(_GROUPS):
+    if not isinstance(rates, list) or len(rates) != len(groups):
         raise Bad("the probe's answer is malformed")
     checks = []
-    for (g, name), o in zip(_GROUPS, rates, strict=True):
+    for (g, name), o in zip(groups, rates, strict=True):
         try:
             got = outcome(o, "exponential_decay")
             if not isinstance(got, list) or len(got) != len(g["steps"]):
@@ -150,7 +177,7 @@ def judge_2(answer: Any) -> list[Check]:
                                  ("part b (final_lr)", _judge_log, 1)])
 
 
-INPUTS = {1: {"groups": [g for g, _ in _GROUPS]}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"groups": [g for g, _ in groups_1(variant)]}}
 
 
 def public_tables() -> dict[int, Any]:

@@ -64,3 +64,29 @@ CASES = {
 
 class TestUnit(UnitTests):
     NOTEBOOK, CASES = NOTEBOOK, CASES
+
+
+def test_the_hidden_groups_are_per_student() -> None:
+    """Same variant, same groups; two variants, other groups; the right decay scores full
+    under every variant; a table of the fixed cases' rates does not transfer."""
+    from coursework.engine.testing import check_variants
+
+    check_variants(NOTEBOOK, 1, {"exponential_decay": decay_ok})
+
+
+def test_each_mistake_is_told_apart_in_every_hidden_group_of_a_variant() -> None:
+    """Well-conditioned variant cases: a mistake told apart from the right rates in a fixed
+    hidden group is told apart in the student's group of the same kind, far beyond the float
+    tolerance."""
+    from coursework.engine.judge import close
+    from coursework.ex04_learning_rate_decay import hidden
+
+    def apart(f, g):
+        return not close(hidden._rates(f, g), hidden._rates(hidden.decay_ref, g), rtol=1e-2)
+
+    fixed = [g for g, _ in hidden._HIDDEN]
+    for v in ("0a1b2c3d" * 8, "9f8e7d6c" * 8, "5e" * 32, "77" * 32):
+        own = [g for g, _ in hidden.groups_1(v)[len(hidden._PUBLIC):]]
+        for g0, g in zip(fixed, own, strict=True):
+            for h, f in hidden.DECAY_MISTAKES.items():
+                assert apart(f, g) or not apart(f, g0), (v, g, h)

@@ -16,6 +16,7 @@ from coursework.engine.judge import (
     function_checks,
     number,
     outcome,
+    variant_rng,
 )
 from coursework.ex07_initialization import spec
 
@@ -45,9 +46,23 @@ HE_MISTAKES = {
     "He is sqrt(2 / fan_in): the 2 makes up for ReLU zeroing half of the units (sqrt(1 / "
     "fan_in) is LeCun)": lambda a: float(np.sqrt(1.0 / a)),
 }
-_FANS = [(f, f"public example {i + 1}") for i, f in enumerate(spec.PUBLIC_INPUTS[1])] + [
-    ([3, 7], "hidden case: a tiny layer"), ([1000, 10], "hidden case: a wide input"),
-    ([1, 1], "hidden case: one weight")]
+_PUBLIC = [(f, f"public example {i + 1}") for i, f in enumerate(spec.PUBLIC_INPUTS[1])]
+_HIDDEN = [([3, 7], "hidden case: a tiny layer"), ([1000, 10], "hidden case: a wide input"),
+           ([1, 1], "hidden case: one weight")]
+
+
+def fans_1(variant: str | None) -> list[tuple[list[int], str]]:
+    """The probe's (fan_in, fan_out) pairs of task 1 (public, then hidden) and their names:
+    the fixed hidden pairs, or a student's own (the same kinds: a tiny layer with fan_in and
+    fan_out at least 2 apart, a wide input, one weight) drawn from the variant."""
+    if variant is None:
+        return _PUBLIC + _HIDDEN
+    rng = variant_rng(variant, "07_initialization:task1")
+    a = int(rng.integers(2, 10))
+    b = int(rng.choice([k for k in range(2, 16) if abs(k - a) >= 2]))
+    return _PUBLIC + [([a, b], _HIDDEN[0][1]),
+                      ([int(rng.integers(500, 3000)), int(rng.integers(5, 20))], _HIDDEN[1][1]),
+                      _HIDDEN[2]]
 
 
 def probe_1(rt, inp):
@@ -59,14 +74,15 @@ def _read_float(value: Any, expected: Any, what: str) -> float:
     return number(value, what)
 
 
-def judge_1(answer: Any) -> list[Check]:
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
     if not isinstance(answer, dict):
         raise Bad("the probe's answer is malformed")
-    names = [name for _, name in _FANS]
-    g = function_checks({"calls": answer.get("glorot")}, [{"args": f} for f, _ in _FANS],
+    fans = fans_1(variant)
+    names = [name for _, name in fans]
+    g = function_checks({"calls": answer.get("glorot")}, [{"args": f} for f, _ in fans],
                         [f"glorot_std, {n}" for n in names], glorot_ref, GLOROT_MISTAKES,
                         _read_float)
-    h = function_checks({"calls": answer.get("he")}, [{"args": f[:1]} for f, _ in _FANS],
+    h = function_checks({"calls": answer.get("he")}, [{"args": f[:1]} for f, _ in fans],
                         [f"he_std, {n}" for n in names], he_ref, HE_MISTAKES, _read_float)
     return g + h
 
@@ -186,8 +202,8 @@ def judge_2(answer: Any) -> list[Check]:
     return checks
 
 
-INPUTS = {1: {"fans": [list(f) for f, _ in _FANS]},
-          2: {"cases": [_json_case(c) for c, _ in _CASES2]}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"fans": [list(f) for f, _ in fans_1(variant)]},
+                          2: {"cases": [_json_case(c) for c, _ in _CASES2]}}
 
 
 def public_tables() -> dict[int, Any]:

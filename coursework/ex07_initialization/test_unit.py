@@ -70,3 +70,22 @@ CASES = {
 
 class TestUnit(UnitTests):
     NOTEBOOK, CASES = NOTEBOOK, CASES
+
+
+def test_the_hidden_fans_are_per_student() -> None:
+    """Same variant, same fans; two variants, other fans; the right formulas score full under
+    every variant; a table of the fixed cases' deviations does not transfer; every mistake
+    told apart in a fixed hidden case is told apart (rtol 1e-2) in the student's case."""
+    from coursework.engine.judge import close
+    from coursework.engine.testing import check_variants
+    from coursework.ex07_initialization import hidden
+
+    check_variants(NOTEBOOK, 1, {"glorot_std": glorot_ok, "he_std": he_ok})
+    for v in ("0a1b2c3d" * 8, "9f8e7d6c" * 8, "5e" * 32, "77" * 32):
+        own = hidden.fans_1(v)[len(hidden._PUBLIC):]
+        for (f0, _), (f, _) in zip(hidden._HIDDEN, own, strict=True):
+            for ref, wrong, k in [(hidden.glorot_ref, hidden.GLOROT_MISTAKES, 2),
+                                  (hidden.he_ref, hidden.HE_MISTAKES, 1)]:
+                for h, m in wrong.items():
+                    assert not close(m(*f[:k]), ref(*f[:k]), rtol=1e-2) \
+                        or close(m(*f0[:k]), ref(*f0[:k]), rtol=1e-2), (v, f, h)

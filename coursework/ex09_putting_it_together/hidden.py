@@ -21,6 +21,7 @@ from coursework.engine.judge import (
     parts_checks,
     require_evaluated,
     spec_input,
+    variant_rng,
 )
 from coursework.engine.probe import collect
 from coursework.ex09_putting_it_together import public, spec
@@ -64,13 +65,41 @@ _NAMES1 = ["public example", "hidden case: a class never predicted nor present",
            "hidden case: 40 random labels", "hidden case: a perfect prediction"]
 
 
+def cases_prf(variant: str | None) -> list[dict[str, Any]]:
+    """The probe's cases of precision_recall_f1 (public, then hidden; names in _NAMES1): the
+    fixed ones, or a student's own (the same kinds, other labels) drawn from the variant; in the
+    random case precision and recall differ by at least 0.25 (so the arithmetic mean is
+    told apart from F1) and neither is 0."""
+    if variant is None:
+        return _CASES1
+    rng = variant_rng(variant, "09_putting_it_together:task1:prf")
+    n = int(rng.integers(6, 12))
+    y0, p0 = rng.integers(0, 4, n), rng.integers(0, 4, n)
+    while True:
+        m = int(rng.integers(30, 50))
+        y = rng.integers(0, 4, m)
+        p = np.where(rng.random(m) < 0.6, y, rng.integers(0, 4, m))
+        k = int(rng.integers(0, 4))
+        prec, rec, _ = prf_ref(y, p, k)
+        if min(prec, rec) > 0 and abs(prec - rec) >= 0.25:
+            break
+    perfect = rng.integers(0, 2, int(rng.integers(4, 9)))
+    perfect[int(rng.integers(len(perfect)))] = 1
+    return _CASES1[:len(spec.PUBLIC_INPUTS["prf"])] + [
+        {"args": [_ints(y0), _ints(p0), int(rng.integers(4, 10))]},
+        {"args": [_ints(y), _ints(p), k]},
+        {"args": [_ints(perfect), _ints(perfect), 1]},
+    ]
+
+
 def _read3(value: Any, expected: Any, what: str) -> np.ndarray:
     return array(value, (3,), "(precision, recall, F1)")
 
 
-def _judge_prf(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES1, [f"precision_recall_f1, {n}" for n in _NAMES1],
-                           prf_ref, PRF_MISTAKES, _read3)
+def _judge_prf(answer: Any, variant: str | None = None) -> list[Check]:
+    return function_checks(answer, cases_prf(variant),
+                           [f"precision_recall_f1, {n}" for n in _NAMES1], prf_ref,
+                           PRF_MISTAKES, _read3)
 
 
 # --------------------------------------------------------------------------- task 1, cross-entropy
@@ -113,6 +142,42 @@ _NAMES2 = ["public example", "public example: logits of size 1000",
            "hidden case: very negative logits (underflow)"]
 
 
+def cases_xent(variant: str | None) -> list[dict[str, Any]]:
+    """The probe's cases of xent_from_logits (public, then hidden; names in _NAMES2): the fixed
+    ones, or a student's own (the same shapes and scales, other logits) drawn from the
+    variant."""
+    if variant is None:
+        return _CASES2
+    rng = variant_rng(variant, "09_putting_it_together:task1:xent")
+
+    def apart(z: np.ndarray, y: np.ndarray) -> bool:  # every mistake 2% away from the answer
+        ref = xent_ref(z, y)
+        return all(abs(f(z, y) - ref) > 0.02 * ref for h, f in XENT_MISTAKES.items()
+                   if len(y) > 1 or not h.startswith("average"))
+
+    def draw(make: Any) -> list[dict[str, Any]]:
+        while True:
+            z, y = make()
+            if apart(np.asarray(z, float), y):
+                return [{"array": np.asarray(z).tolist()}, _ints(y)]
+
+    def wide() -> tuple[np.ndarray, np.ndarray]:
+        n = int(rng.integers(6, 11))
+        return rng.normal(0, 3, (n, 10)).round(4), rng.integers(0, 10, n)
+
+    def single() -> tuple[list[list[float]], np.ndarray]:
+        a = round(float(rng.uniform(-1, 1)), 2)
+        b = round(a + float(rng.choice([-1, 1]) * rng.uniform(0.2, 1.0)), 2)
+        return [[a, b]], rng.integers(0, 2, 1)
+
+    def low() -> tuple[np.ndarray, np.ndarray]:
+        return ((rng.normal(0, 1, (5, 4)) - rng.uniform(600, 900)).round(4),
+                rng.integers(0, 4, 5))
+
+    return _CASES2[:len(spec.PUBLIC_INPUTS["xent"])] + [{"args": draw(f)}
+                                                        for f in (wide, single, low)]
+
+
 def _read1(value: Any, expected: Any, what: str) -> float:
     v = number(value, "the cross-entropy returned")
     if not np.isfinite(v):
@@ -121,8 +186,8 @@ def _read1(value: Any, expected: Any, what: str) -> float:
     return v
 
 
-def _judge_xent(answer: Any) -> list[Check]:
-    return function_checks(answer, _CASES2, [f"xent_from_logits, {n}" for n in _NAMES2],
+def _judge_xent(answer: Any, variant: str | None = None) -> list[Check]:
+    return function_checks(answer, cases_xent(variant), [f"xent_from_logits, {n}" for n in _NAMES2],
                            xent_ref, XENT_MISTAKES, _read1,
                            same=lambda a, b: close(a, b, rtol=1e-4))
 
@@ -132,12 +197,12 @@ def probe_1(rt, inp):
             "xent": rt.calls("xent_from_logits", inp["xent"])}
 
 
-def judge_1(answer: Any) -> list[Check]:
+def judge_1(answer: Any, variant: str | None = None) -> list[Check]:
     if not isinstance(answer, dict):
         raise Bad("the probe's answer is malformed")
     return parts_checks(answer, [
-        ("precision_recall_f1", lambda a: _judge_prf({"calls": a.get("prf")}), 2),
-        ("xent_from_logits", lambda a: _judge_xent({"calls": a.get("xent")}), 1)])
+        ("precision_recall_f1", lambda a: _judge_prf({"calls": a.get("prf")}, variant), 2),
+        ("xent_from_logits", lambda a: _judge_xent({"calls": a.get("xent")}, variant), 1)])
 
 
 # --------------------------------------------------------------------------- task 2
@@ -204,7 +269,8 @@ def judge_2(answer: Any) -> list[Check]:
                   "" if good else "the model scores poorly on the course's test split")]
 
 
-INPUTS: dict[int, Any] = {1: {"prf": _CASES1, "xent": _CASES2}}
+INPUTS: dict[int, Any] = {1: lambda variant: {"prf": cases_prf(variant),
+                                             "xent": cases_xent(variant)}}
 
 
 def public_tables() -> dict[str, Any]:

@@ -130,3 +130,23 @@ def test_judge_reads_non_finite_numbers_as_wrong() -> None:
                        {"value": 10**400}, {"value": -1e308}]}}}
     v = checks.judge(NOTEBOOK, answers)[0]
     assert v.points == 0 and "not a finite number" in v.message
+
+
+def test_the_hidden_labels_and_logits_are_per_student() -> None:
+    """Same variant, same cases; two variants, other cases; the right functions score full
+    under every variant; a table of the fixed cases' results does not transfer; every mistake
+    told apart in a fixed hidden case is told apart (rtol 1e-2) in the student's case."""
+    from coursework.engine import probe
+    from coursework.engine.judge import close
+    from coursework.engine.testing import check_variants
+    from coursework.ex09_putting_it_together import hidden
+
+    check_variants(NOTEBOOK, 1, PRF_XENT)
+    for v in ("0a1b2c3d" * 8, "9f8e7d6c" * 8, "5e" * 32, "77" * 32):
+        for cases, ref, wrong in [(hidden.cases_prf, hidden.prf_ref, hidden.PRF_MISTAKES),
+                                  (hidden.cases_xent, hidden.xent_ref, hidden.XENT_MISTAKES)]:
+            for c0, c in zip(cases(None), cases(v), strict=True):
+                a0, a = probe.decode(c0["args"]), probe.decode(c["args"])
+                for h, m in wrong.items():
+                    assert not close(m(*a), ref(*a), rtol=1e-2) \
+                        or close(m(*a0), ref(*a0), rtol=1e-2), (v, h)
