@@ -261,7 +261,7 @@ class _Group:
         """Kill every process left in the group and remove it; whether it is gone."""
         if self.groups is None:
             return True
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s: 200 killed forks leave the group slowly under load
             try:
                 pids = self.groups.pids(self.name)
             except OSError:
@@ -276,7 +276,7 @@ class _Group:
                     return True
             except OSError:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.1)
         return False
 
 
