@@ -309,12 +309,14 @@ def test_without_a_cgroup_the_watchdog_counts_shared_memory_and_tmpfs(
 def test_a_notebook_slow_to_parse_is_stopped_by_the_parse_time_limit() -> None:
     """Parsing happens in the sandbox, under its own clock: a notebook within the size and cell
     caps whose parse outlasts ``parse_timeout`` gets the named status ``parse time limit``,
-    and a small notebook under the same limits is graded as usual."""
-    stream = nbformat.v4.new_output("stream", name="stdout", text="z" * 1000)
-    slow = new_notebook(cells=[new_code_cell("x = 1  # " + "y" * 2000, outputs=[stream] * 2)
-                               for _ in range(1990)])
+    and a small notebook under the same limits is graded as usual. The caps are raised for
+    the test so that the parse takes seconds even on a fast, quiet machine (20,000 cells)."""
+    stream = nbformat.v4.new_output("stream", name="stdout", text="z" * 200)
+    slow = new_notebook(cells=[new_code_cell("x = 1  # " + "y" * 200, outputs=[stream] * 2)
+                               for _ in range(20_000)])
     data = nbformat.writes(slow).encode()
-    limits = sb.Limits(timeout=30, probe_timeout=10, startup=60, parse_timeout=0.25)
+    limits = sb.Limits(timeout=30, probe_timeout=10, startup=60, parse_timeout=0.5,
+                       cells=50_000, notebook_bytes=64 * 2**20)
     assert len(data) < limits.notebook_bytes and len(slow.cells) < limits.cells
     assert sb.run_submission(data, "", limits)["status"] == "parse time limit"
     small = nbformat.writes(new_notebook(cells=[new_code_cell("x = 1")])).encode()
